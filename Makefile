@@ -1,0 +1,55 @@
+# Kinframe: `make run` serves the demo, `make test` runs the suite. Both install what they need.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_NO_PROGRESS := 1
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run test test-fast test-e2e lint format bench browser clean
+
+$(BIN)/uv:
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DEBUG=1 $(BIN)/kinframe migrate --noinput
+	DEBUG=1 $(BIN)/kinframe demo
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	DEBUG=1 $(BIN)/kinframe serve
+
+# Debian's Chromium for the browser tests, installed through apt where we are root and it is missing.
+browser:
+	@bash scripts/ensure-chromium.sh
+
+test: install browser
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not e2e and not slow"
+
+test-e2e: install browser
+	$(BIN)/pytest -m e2e
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	KINFRAME_TESTING=1 $(BIN)/kinframe makemigrations --check --dry-run
+	KINFRAME_TESTING=1 $(BIN)/kinframe check
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/imaging.py
+
+clean:
+	rm -rf $(VENV) var artifacts

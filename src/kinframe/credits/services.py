@@ -1,0 +1,106 @@
+"""The ledger: the only code that changes a wallet's balance.
+
+Every change appends a ``LedgerEntry`` under a lock on the wallet row, with a reference that is
+unique per cause (``purchase:42``, ``photo_charge:17``, ``photo_refund:17``). Posting the same
+reference twice returns the first entry, so a retried task or a replayed webhook never pays twice.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from kinframe.audit.services import audit_log
+
+from .models import LedgerEntry, Wallet
+
+
+class InsufficientCredits(Exception):
+    """The wallet cannot pay; nothing was written."""
+
+    def __init__(self, *, balance: int, needed: int):
+        self.balance = balance
+        self.needed = needed
+        super().__init__(f"You need {needed} credits but have {balance}. Buy credits to continue.")
+
+
+def wallet_for(user) -> Wallet:
+    wallet, _ = Wallet.objects.get_or_create(user=user)
+    return wallet
+
+
+@transaction.atomic
+def ledger_post(
+    *,
+    user,
+    kind: str,
+    amount: int,
+    reference: str,
+    photo=None,
+    purchase=None,
+    memo: str = "",
+    allow_debt: bool = False,
+    actor=None,
+    actor_kind: str | None = None,
+) -> LedgerEntry:
+    """Append one entry and move the balance with it.
+
+    A debit that would take the balance below zero raises ``InsufficientCredits`` unless
+    ``allow_debt`` (a chargeback: the card network has already taken the money back).
+    """
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
+        raise ValueError("A ledger amount is a non-zero whole number of credits.")
+    wallet_for(user)  # outside the lock: creates the row on first use
+    wallet = Wallet.objects.select_for_update().get(user=user)
+    existing = LedgerEntry.objects.filter(reference=reference).first()
+    if existing is not None:
+        if existing.wallet_id != wallet.pk or existing.amount != amount:
+            raise ValueError(f"Ledger reference {reference!r} is already used for another entry.")
+        return existing
+    new_balance = wallet.balance + amount
+    if amount < 0 and new_balance < 0 and not allow_debt:
+        raise InsufficientCredits(balance=wallet.balance, needed=-amount)
+    entry = LedgerEntry.objects.create(
+        wallet=wallet,
+        kind=kind,
+        amount=amount,
+        balance_after=new_balance,
+        reference=reference,
+        photo=photo,
+        purchase=purchase,
+        memo=memo,
+    )
+    wallet.balance = new_balance
+    wallet.save(update_fields=["balance", "updated_at"])
+    audit_log(
+        f"credits.{kind}",
+        actor=actor,
+        actor_kind=actor_kind,
+        target=entry,
+        data={"amount": amount, "balance_after": new_balance, "reference": reference},
+    )
+    return entry
+
+
+def credits_charge_photo(*, photo) -> LedgerEntry:
+    """Take a photo's price from its sender. Raises ``InsufficientCredits``."""
+    return ledger_post(
+        user=photo.sender,
+        kind=LedgerEntry.Kind.PHOTO_CHARGE,
+        amount=-photo.price,
+        reference=f"photo_charge:{photo.pk}",
+        photo=photo,
+        actor=photo.sender,
+    )
+
+
+def credits_refund_photo(*, photo, actor=None, actor_kind: str | None = None) -> LedgerEntry:
+    """Give a photo's price back. The reference makes it happen at most once per photo."""
+    return ledger_post(
+        user=photo.sender,
+        kind=LedgerEntry.Kind.PHOTO_REFUND,
+        amount=photo.price,
+        reference=f"photo_refund:{photo.pk}",
+        photo=photo,
+        actor=actor,
+        actor_kind=actor_kind,
+    )

@@ -1,0 +1,164 @@
+"""Agencies, their facilities, the people held there, and the staff who work there."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. America/Chicago).")
+
+
+class Agency(models.Model):
+    """A sheriff's office, department of corrections or operator running several facilities.
+
+    Inmate numbers are unique within an agency, so a transfer between its facilities keeps the number.
+    """
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Facility(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="facilities")
+    code = models.SlugField(
+        max_length=32, unique=True, help_text="Short code people type at the kiosk"
+    )
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(
+        max_length=64, default="America/Chicago", validators=[validate_time_zone]
+    )
+    photos_enabled = models.BooleanField(
+        default=True, help_text="Whether families can send photos to people held here."
+    )
+    photo_price = models.PositiveIntegerField(
+        default=100, help_text="Credits charged for each photo (1 credit = 1 cent)."
+    )
+
+    class Meta:
+        verbose_name_plural = "facilities"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(photo_price__gt=0), name="facilities_facility_price_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RejectionReason(models.Model):
+    """A facility's own reason for refusing a photo, with the words the sender reads."""
+
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="rejection_reasons"
+    )
+    code = models.SlugField(max_length=40)
+    label = models.CharField(max_length=100, help_text="What staff pick in the review queue")
+    sender_message = models.CharField(max_length=300, help_text="What the sender is told")
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "code"], name="facilities_reason_code_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class InmateQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Inmate.Status.ACTIVE)
+
+    def reachable(self):
+        """People a sender may find and send photos to: active, at a facility with photos on."""
+        return self.active().filter(facility__photos_enabled=True)
+
+
+class Inmate(models.Model):
+    """A person held at a facility. Signs in at the kiosk with facility, number and PIN."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        RELEASED = "released"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="inmates")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="inmates")
+    number = models.CharField("inmate number", max_length=32)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    pin_hash = models.CharField(max_length=200, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InmateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "number"], name="facilities_inmate_number_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["facility", "status", "last_name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} (#{self.number})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def set_pin(self, pin: str) -> None:
+        self.pin_hash = make_password(pin)
+
+    def check_pin(self, pin: str) -> bool:
+        return bool(self.pin_hash) and check_password(pin, self.pin_hash)
+
+
+class StaffMembership(models.Model):
+    """A user's role at one facility. A user may work at several facilities."""
+
+    class Role(models.TextChoices):
+        REVIEWER = "reviewer"
+        ADMIN = "admin", "facility admin"
+        INVESTIGATOR = "investigator"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships"
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="staff_memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REVIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "facility"], name="facilities_membership_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}, {self.get_role_display()} at {self.facility}"

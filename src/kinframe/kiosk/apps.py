@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KioskConfig(AppConfig):
+    name = "kinframe.kiosk"
+    verbose_name = "Kiosk"

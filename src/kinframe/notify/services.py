@@ -1,0 +1,27 @@
+"""Sending email to people, rendered from a pair of templates (text and HTML)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+
+
+def send_email(*, to: str, subject: str, template: str, context: dict[str, Any]) -> None:
+    """Render ``notify/email/<template>.txt`` (and ``.html`` if present) and send it.
+
+    Callers inside a transaction should send from ``transaction.on_commit`` so that a rolled-back
+    change never emails anybody.
+    """
+    context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
+    text = render_to_string(f"notify/email/{template}.txt", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    with contextlib.suppress(TemplateDoesNotExist):  # the HTML part is optional
+        message.attach_alternative(
+            render_to_string(f"notify/email/{template}.html", context), "text/html"
+        )
+    message.send()

@@ -1,0 +1,126 @@
+"""Demo data: one agency, two facilities, a dozen people, staff, a sender and an operator.
+
+Idempotent: running it again leaves one copy of everything and resets the demo passwords and PINs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from kinframe.accounts.models import User
+from kinframe.connections.models import Connection
+from kinframe.credits.models import LedgerEntry
+from kinframe.credits.services import ledger_post
+from kinframe.facilities.models import Agency, Facility, Inmate, RejectionReason, StaffMembership
+
+DEMO_PASSWORD = "kinframe-demo"
+DEMO_PIN = "1234"
+
+REJECTION_REASONS = [
+    ("nudity", "Nudity or sexual content", "The photo shows nudity or sexual content."),
+    ("gang", "Gang signs or symbols", "The photo shows gang signs, symbols or clothing."),
+    ("weapons", "Weapons or drugs", "The photo shows weapons, drugs or drug use."),
+    ("text", "Writing or hidden messages", "The photo contains writing, codes or a message."),
+    ("other", "Other policy reason", "The photo does not meet the facility's photo policy."),
+]
+
+PEOPLE = [
+    ("LCJ", "A1001", "Marcus", "Hill"), ("LCJ", "A1002", "Dana", "Ortiz"),
+    ("LCJ", "A1003", "James", "Carter"), ("LCJ", "A1004", "Renee", "Walker"),
+    ("LCJ", "A1005", "Tomas", "Rivera"), ("LCJ", "A1006", "Keisha", "Brown"),
+    ("NRD", "B2001", "Luis", "Moreno"), ("NRD", "B2002", "Alicia", "Young"),
+    ("NRD", "B2003", "Derek", "Price"), ("NRD", "B2004", "Monique", "Evans"),
+    ("NRD", "B2005", "Samuel", "Lee"), ("NRD", "B2006", "Crystal", "Adams"),
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    where: str
+    login: str
+    secret: str
+
+
+def _user(username: str, email: str, **extra) -> User:
+    user, _ = User.objects.get_or_create(username=username, defaults={"email": email, **extra})
+    for field, value in {"email": email, **extra}.items():
+        setattr(user, field, value)
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+@transaction.atomic
+def load_demo() -> list[DemoLogin]:
+    agency, _ = Agency.objects.get_or_create(
+        slug="lakeview", defaults={"name": "Lakeview County Sheriff's Office"}
+    )
+    facilities = {}
+    for code, name in [("LCJ", "Lakeview County Jail"), ("NRD", "North Ridge Detention Center")]:
+        facility, _ = Facility.objects.get_or_create(
+            code=code.lower(), defaults={"agency": agency, "name": name}
+        )
+        facilities[code] = facility
+        for position, (reason_code, label, message) in enumerate(REJECTION_REASONS):
+            RejectionReason.objects.get_or_create(
+                facility=facility,
+                code=reason_code,
+                defaults={"label": label, "sender_message": message, "position": position},
+            )
+    inmates = {}
+    for code, number, first, last in PEOPLE:
+        inmate, _ = Inmate.objects.get_or_create(
+            agency=agency,
+            number=number,
+            defaults={"facility": facilities[code], "first_name": first, "last_name": last},
+        )
+        inmate.set_pin(DEMO_PIN)
+        inmate.save(update_fields=["pin_hash"])
+        inmates[number] = inmate
+
+    logins = []
+    for code, facility in facilities.items():
+        for role in (StaffMembership.Role.REVIEWER, StaffMembership.Role.ADMIN):
+            username = f"{code.lower()}.{role}"
+            user = _user(username, f"{username}@lakeview.example")
+            StaffMembership.objects.update_or_create(
+                user=user, facility=facility, defaults={"role": role}
+            )
+            logins.append(DemoLogin(f"staff ({role})", facility.name, username, DEMO_PASSWORD))
+
+    sender = _user("demo.sender", "sender@example.com", first_name="Grace")
+    Connection.objects.get_or_create(
+        sender=sender,
+        inmate=inmates["A1001"],
+        status=Connection.Status.APPROVED,
+        defaults={"agency": agency, "relationship": "mother"},
+    )
+    ledger_post(
+        user=sender,
+        kind=LedgerEntry.Kind.ADJUSTMENT,
+        amount=1000,
+        reference=f"demo-grant:{sender.pk}",
+        memo="Demo credits",
+    )
+    logins.insert(0, DemoLogin("sender", "the public site", "demo.sender", DEMO_PASSWORD))
+
+    _user("operator", "operator@kinframe.example", is_staff=True, is_superuser=True)
+    logins.append(DemoLogin("operator", "Django admin at /admin/", "operator", DEMO_PASSWORD))
+    for number in ("A1001", "B2001"):
+        inmate = inmates[number]
+        logins.append(
+            DemoLogin(
+                "inmate (kiosk)",
+                f"facility code {inmate.facility.code}",
+                f"inmate number {number}",
+                f"PIN {DEMO_PIN}",
+            )
+        )
+    return logins

@@ -1,0 +1,38 @@
+import os
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Kinframe with gunicorn and, for the database task backend, run one task worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "1")))
+        parser.add_argument("--no-worker", action="store_true", help="Do not start a task worker.")
+
+    def handle(self, *args, bind, workers, no_worker, **options):
+        children: list[subprocess.Popen] = []
+        if settings.TASK_BACKEND == "database" and not no_worker:
+            children.append(subprocess.Popen([sys.executable, "-m", "kinframe.cli", "worker"]))
+        gunicorn = [
+            sys.executable, "-m", "gunicorn", "kinframe.wsgi:application",
+            "--bind", bind, "--workers", str(workers), "--threads", "4",
+            "--access-logfile", "-", "--timeout", "60",
+        ]  # fmt: skip
+        web = subprocess.Popen(gunicorn)  # noqa: S603
+        children.append(web)
+        try:
+            web.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                child.wait(timeout=10)

@@ -1,0 +1,70 @@
+"""Card purchases of credits, and the events that payment providers send about them."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Purchase(models.Model):
+    """Credits bought by card. The price in cents equals the credits (1 credit = 1 cent).
+
+    Card numbers never reach this table: only the brand and last four digits the provider reports.
+    """
+
+    class Status(models.TextChoices):
+        CREATED = "created"
+        PAID = "paid"
+        FAILED = "failed"
+        REFUNDED = "refunded"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases"
+    )
+    credits = models.PositiveIntegerField()
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="usd")
+    provider = models.CharField(max_length=20)
+    provider_reference = models.CharField(max_length=200, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATED)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    failure_message = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(credits__gte=500), name="payments_purchase_minimum"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents=models.F("credits")),
+                name="payments_purchase_price_equals_credits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Purchase #{self.pk}: {self.credits} credits ({self.status})"
+
+
+class PaymentEvent(models.Model):
+    """A provider's event, stored once under its id before Kinframe acts on it."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=200)
+    event_type = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict)
+    purchase = models.ForeignKey(
+        Purchase, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="payments_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_type} {self.event_id}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SenderConfig(AppConfig):
+    name = "kinframe.sender"
+    verbose_name = "Sender"

@@ -1,0 +1,305 @@
+"""Kinframe's one settings module.
+
+Every value that differs between a laptop demo and a production deployment is read from the
+environment, with a default that is safe for the embedded setup (SQLite, a private folder on disk,
+email and SMS printed to the console, the sandbox card provider). The README lists every variable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent.parent
+TESTING = "pytest" in sys.modules or os.environ.get("KINFRAME_TESTING") == "1"
+
+
+def env(name: str, default: str = "") -> str:
+    """Read a setting; ``NAME_FILE`` (a path, as Docker and systemd secrets use) wins over ``NAME``."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name, "1" if default else "0").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name, str(default))
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+# --- Core -------------------------------------------------------------------------------------------
+DEBUG = env_bool("DEBUG", False)
+DATA_DIR = Path(env("KINFRAME_DATA_DIR", str(PROJECT_DIR / "var")))
+SECRET_KEY = env("SECRET_KEY")
+if not SECRET_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE); `make run` sets DEBUG=1.")
+    SECRET_KEY = "insecure-development-key-never-use-in-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = env("SITE_NAME", "Kinframe")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "django_tasks",
+    "django_tasks_db",
+    # Domain apps: models, rules, transactions.
+    "kinframe.accounts",
+    "kinframe.audit",
+    "kinframe.facilities",
+    "kinframe.connections",
+    "kinframe.credits",
+    "kinframe.payments",
+    "kinframe.photos",
+    "kinframe.notify",
+    # Audience apps: pages and endpoints for one kind of user.
+    "kinframe.sender",
+    "kinframe.kiosk",
+    "kinframe.console",
+    "kinframe.api",
+    "kinframe.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "kinframe.audit.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "kinframe.urls"
+WSGI_APPLICATION = "kinframe.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kinframe.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database ----------------------------------------------------------------------------------------
+# SQLite serves the web process and the task worker at once only with WAL, IMMEDIATE transactions
+# (writers queue instead of failing with "database is locked") and a busy timeout.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+}
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kinframe.sqlite3'}")
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    DATABASES["default"]["TEST"] = {"NAME": env("KINFRAME_TEST_SQLITE", "") or None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts ------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Argon2 is deliberately slow; tests check the flows, not the hash's cost.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "sender:home"
+LOGOUT_REDIRECT_URL = "/"
+
+# django-allauth (owned by kinframe.accounts; see accounts/adapter.py).
+ACCOUNT_ADAPTER = "kinframe.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_RATE_LIMITS = {} if TESTING and not env_bool("KINFRAME_TEST_RATE_LIMITS") else None
+if ACCOUNT_RATE_LIMITS is None:
+    del ACCOUNT_RATE_LIMITS  # allauth's defaults
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+
+# --- Files ---------------------------------------------------------------------------------------------
+# Photos are never at a public URL: the default storage is a private folder that no URL maps to,
+# and photos are served by views that check who asks.
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(DATA_DIR / "private")))
+STORAGE_BACKEND = env("STORAGE_BACKEND", "local")  # local | s3
+if STORAGE_BACKEND == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "region_name": env("S3_REGION") or None,
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 30,
+            "file_overwrite": False,
+        },
+    }
+elif STORAGE_BACKEND == "local":
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    }
+else:
+    raise ImproperlyConfigured("STORAGE_BACKEND must be 'local' or 's3'")
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# How a photo view hands the bytes to the web server: "" streams from Django, "x-accel" (nginx)
+# or "x-sendfile" (Apache) hand off a path under PHOTO_SENDFILE_PREFIX.
+PHOTO_SENDFILE = env("PHOTO_SENDFILE", "")
+PHOTO_SENDFILE_PREFIX = env("PHOTO_SENDFILE_PREFIX", "/protected/")
+
+# --- Photos --------------------------------------------------------------------------------------------
+PHOTO_DEFAULT_PRICE = env_int("PHOTO_DEFAULT_PRICE", 100)
+PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 100_000_000)
+PHOTO_MAX_PER_SEND = env_int("PHOTO_MAX_PER_SEND", 10)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Credits and payments -------------------------------------------------------------------------------
+CREDITS_MIN_PURCHASE = env_int("CREDITS_MIN_PURCHASE", 500)
+CREDITS_MAX_PURCHASE = env_int("CREDITS_MAX_PURCHASE", 50_000)
+CREDITS_DAILY_LIMIT = env_int("CREDITS_DAILY_LIMIT", 100_000)
+CREDITS_PACKS = [500, 1000, 2500, 5000]
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")  # sandbox | stripe
+PAYMENT_SANDBOX_SECRET = env("PAYMENT_SANDBOX_SECRET", SECRET_KEY)
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE")  # tests point this at a local stand-in server
+
+# --- Email and SMS ---------------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Kinframe <no-reply@kinframe.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_URL = env("EMAIL_URL", "")  # smtp://user:pass@host:587 ; empty = console + outbox
+if EMAIL_URL:
+    from urllib.parse import unquote, urlparse
+
+    _email = urlparse(EMAIL_URL)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email.hostname or "localhost"
+    EMAIL_PORT = _email.port or 587
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_TLS = _email.scheme in {"smtp", "submission"} and EMAIL_PORT != 25
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+else:
+    EMAIL_BACKEND = "kinframe.notify.backends.OutboxEmailBackend"
+SMS_BACKEND = env("SMS_BACKEND", "console")  # console | twilio
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
+TWILIO_API_BASE = env("TWILIO_API_BASE", "https://api.twilio.com")
+
+# --- Background tasks ---------------------------------------------------------------------------------
+# Tests run tasks immediately; the embedded default queues them in the database for `kinframe worker`;
+# TASK_BACKEND=rq with REDIS_URL scales out to RQ workers on any number of hosts.
+TASK_BACKEND = env("TASK_BACKEND", "immediate" if TESTING else "database")
+_task_backends = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
+if TASK_BACKEND not in _task_backends:
+    raise ImproperlyConfigured(f"TASK_BACKEND must be one of {', '.join(_task_backends)}")
+TASKS = {
+    "default": {"BACKEND": _task_backends[TASK_BACKEND], "QUEUES": ["default", "photos", "email"]}
+}
+REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASKS["default"]["QUEUES"]}
+
+# --- Security -------------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+KIOSK_PIN_MAX_ATTEMPTS = env_int("KIOSK_PIN_MAX_ATTEMPTS", 5)
+KIOSK_IDLE_SECONDS = env_int("KIOSK_IDLE_SECONDS", 300)
+
+# --- Locale, logging ---------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

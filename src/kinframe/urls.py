@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kinframe.api.urls import api
+
+admin.site.site_header = "Kinframe operations"
+admin.site.site_title = "Kinframe"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("kiosk/", include("kinframe.kiosk.urls")),
+    path("console/", include("kinframe.console.urls")),
+    path("payments/", include("kinframe.payments.urls")),
+    path("api/", api.urls),
+    path("", include("kinframe.sender.urls")),
+]

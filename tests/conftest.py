@@ -1,0 +1,63 @@
+"""Shared fixtures: private storage in a temporary folder, and the people every test needs."""
+
+import pytest
+from django.db import connection
+
+from tests.factories import (
+    ConnectionFactory,
+    FacilityFactory,
+    InmateFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    """Each test writes photos to its own private folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+    return tmp_path / "private"
+
+
+@pytest.fixture
+def on_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://... (`.ci/run` does)")
+
+
+@pytest.fixture
+def facility(db):
+    return FacilityFactory()
+
+
+@pytest.fixture
+def inmate(facility):
+    return InmateFactory(facility=facility)
+
+
+@pytest.fixture
+def sender(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def connection_(sender, inmate):
+    """An approved connection between ``sender`` and ``inmate``."""
+    return ConnectionFactory(sender=sender, inmate=inmate)
+
+
+@pytest.fixture
+def reviewer(facility):
+    return StaffFactory(facility=facility)
+
+
+@pytest.fixture
+def outsider(db):
+    """A verified sender with no connection to anybody."""
+    return UserFactory(username="outsider")
