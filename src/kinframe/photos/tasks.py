@@ -1,0 +1,29 @@
+"""Background work for photos."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from kinframe.notify.services import send_email
+
+from .models import Photo
+
+SUBJECTS = {
+    "photo_rejected": "Your photo was not accepted; your credits are back",
+    "photo_undeliverable": "Your photo could not be delivered; your credits are back",
+    "photo_failed": "We could not process your photo; your credits are back",
+}
+
+
+@task(queue_name="email")
+def notify_sender_of_photo(photo_id: int, template: str) -> None:
+    """Email the sender about what happened to their photo."""
+    photo = Photo.objects.select_related("sender", "inmate", "rejection_reason").get(pk=photo_id)
+    if not photo.sender.email:
+        return
+    send_email(
+        to=photo.sender.email,
+        subject=SUBJECTS[template],
+        template=template,
+        context={"photo": photo, "user": photo.sender},
+    )
