@@ -19,11 +19,14 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
 
 install: $(VENV)/.installed
 
+# The demo runs in DEBUG with the console's second factor off, so the printed logins work at once.
+RUN_ENV := DEBUG=1 CONSOLE_REQUIRE_MFA=0
+
 run: install
-	DEBUG=1 $(BIN)/kinframe migrate --noinput
-	DEBUG=1 $(BIN)/kinframe demo
+	$(RUN_ENV) $(BIN)/kinframe migrate --noinput
+	$(RUN_ENV) $(BIN)/kinframe demo
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	DEBUG=1 $(BIN)/kinframe serve
+	$(RUN_ENV) $(BIN)/kinframe serve
 
 # Debian's Chromium for the browser tests, installed through apt where we are root and it is missing.
 browser:

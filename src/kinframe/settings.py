@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "ninja",  # serves the API docs page from its bundled static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     # Domain apps: models, rules, transactions.
@@ -275,9 +276,9 @@ TASKS = {
     "default": {"BACKEND": _task_backends[TASK_BACKEND], "QUEUES": ["default", "photos", "email"]}
 }
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
-if TASK_BACKEND == "rq":
-    INSTALLED_APPS.append("django_rq")
-    RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASKS["default"]["QUEUES"]}
+# django-rq stays installed (its admin pages show the queues) but only connects when the rq backend is used.
+INSTALLED_APPS.append("django_rq")
+RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASKS["default"]["QUEUES"]}
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -305,3 +306,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# WhiteNoise serves static files from the app folders in development and tests (no collectstatic).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
