@@ -137,6 +137,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    if DATABASES["default"]["NAME"] != ":memory:":
+        # A fresh clone has no var/ yet; SQLite creates the file but not its folder.
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["TEST"] = {"NAME": env("KINFRAME_TEST_SQLITE", "") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
