@@ -166,18 +166,30 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "sender:home"
 LOGOUT_REDIRECT_URL = "/"
 
-# django-allauth (owned by kinframe.accounts; see accounts/adapter.py).
+# django-allauth (owned by kinframe.accounts; see accounts/adapter.py and accounts/stages.py).
+# A sender signs up with an email address and/or a mobile number and may act once ONE is verified
+# (email by code, mobile by SMS code); they sign in by username, email or mobile number.
 ACCOUNT_ADAPTER = "kinframe.accounts.adapter.AccountAdapter"
-ACCOUNT_LOGIN_METHODS = {"username", "email"}
-ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "kinframe.accounts.forms.SignupForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email", "phone"}
+# "email*" because allauth's verification by code requires it; accounts.forms.SignupForm makes
+# the email optional (one contact, email or mobile, is required instead).
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "phone", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_RATE_LIMITS = {} if TESTING and not env_bool("KINFRAME_TEST_RATE_LIMITS") else None
-if ACCOUNT_RATE_LIMITS is None:
-    del ACCOUNT_RATE_LIMITS  # allauth's defaults
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# allauth's rate limits (login failures, signups, codes; "verify_phone" caps SMS sends at one per
+# 30 s per number and 3 a minute per IP). Tests turn them off (False; an empty dict would keep
+# allauth's defaults) unless KINFRAME_TEST_RATE_LIMITS=1.
+if TESTING and not env_bool("KINFRAME_TEST_RATE_LIMITS"):
+    ACCOUNT_RATE_LIMITS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
 
 # --- Files ---------------------------------------------------------------------------------------------
 # Photos are never at a public URL: the default storage is a private folder that no URL maps to,

@@ -1,7 +1,117 @@
-"""Kinframe's allauth adapter: where allauth asks the project how to behave."""
+"""Kinframe's allauth adapter: where allauth asks the project how to behave.
+
+Mobile numbers live on ``User.phone`` (E.164) and ``User.phone_verified``; codes go out through
+``kinframe.notify.sms.send_sms``, which keeps a copy in the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from allauth.core import context
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+
+from kinframe.audit.services import audit_log
+from kinframe.notify.sms import SmsError, send_sms
+
+from .models import User
+from .phones import PhoneField, normalize_phone, try_normalize_phone
+from .services import user_set_phone, user_verify_phone
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    pass
+    # --- Mobile numbers ------------------------------------------------------------------------------
+    def phone_form_field(self, **kwargs: Any) -> PhoneField:
+        kwargs["label"] = "Mobile number"
+        return PhoneField(**kwargs)
+
+    def clean_phone(self, phone: str) -> str:
+        return normalize_phone(phone)
+
+    def get_phone(self, user) -> tuple[str, bool] | None:
+        if not user.phone:
+            return None
+        return user.phone, user.phone_verified
+
+    def set_phone(self, user, phone: str, verified: bool) -> None:
+        user_set_phone(user=user, phone=phone, verified=verified)
+
+    def set_phone_verified(self, user, phone: str) -> None:
+        user_verify_phone(user=user, phone=phone)
+
+    def get_user_by_phone(self, phone: str) -> User | None:
+        normalized = try_normalize_phone(phone)
+        if not normalized:
+            return None
+        return User.objects.filter(phone=normalized).first()
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs: Any) -> None:
+        self._send_sms(
+            phone,
+            f"{settings.SITE_NAME} code: {code}. It expires in 15 minutes. "
+            "Nobody from Kinframe will ask you for it.",
+        )
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        # Enumeration prevention: the sign-up page says "code sent" either way, and the owner of
+        # the number learns that somebody tried it.
+        self._send_sms(
+            phone,
+            f"Someone tried to create a {settings.SITE_NAME} account with this number, "
+            "which already has one. If it was you, sign in or reset your password instead.",
+        )
+
+    def _send_sms(self, phone: str, body: str) -> None:
+        """A refused text (bad number, provider down) is a message on the page, never a 500."""
+        try:
+            send_sms(to=phone, body=body)
+        except SmsError:
+            logger.exception("SMS to %s failed", phone)
+            request = self.request or context.request
+            if request is not None:
+                messages.error(
+                    request,
+                    f"We could not send a text to {phone}. Check the number, or ask for a new "
+                    "code in a minute.",
+                )
+
+    # --- Verification -----------------------------------------------------------------------------------
+    def get_login_stages(self) -> list[str]:
+        replacements = {
+            "allauth.account.stages.PhoneVerificationStage": (
+                "kinframe.accounts.stages.PhoneVerificationStage"
+            ),
+            "allauth.account.stages.EmailVerificationStage": (
+                "kinframe.accounts.stages.EmailVerificationStage"
+            ),
+        }
+        return [replacements.get(path, path) for path in super().get_login_stages()]
+
+    def can_delete_email(self, email_address: EmailAddress) -> bool:
+        """Never let a sender remove the one verified contact that keeps their account working."""
+        if not super().can_delete_email(email_address):
+            return False
+        if email_address.pk and email_address.verified:
+            user = email_address.user
+            others = EmailAddress.objects.filter(user=user, verified=True).exclude(
+                pk=email_address.pk
+            )
+            if not others.exists() and not (user.phone and user.phone_verified):
+                return False
+        return True
+
+    def confirm_email(self, request, email_address: EmailAddress) -> bool:
+        with transaction.atomic():
+            confirmed = super().confirm_email(request, email_address)
+            if confirmed:
+                audit_log(
+                    "account.email_verified", actor=email_address.user, target=email_address.user
+                )
+        return confirmed

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from functools import wraps
 
-from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
+
+from kinframe.accounts.stages import UNVERIFIED_MESSAGE, has_verified_contact
 
 
 def is_verified(user) -> bool:
     """A sender may act once one contact (an email address or a mobile number) is verified."""
     if not user.is_authenticated:
         return False
-    if getattr(user, "phone_verified", False):
-        return True
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    return has_verified_contact(user)
+
+
+def verification_url_name(user) -> str:
+    """Where a signed-in but unverified sender goes: the page that can send them a code."""
+    if user.phone and not user.email:
+        return "account_change_phone"  # re-sends the SMS code for the unverified number
+    return "account_email"
 
 
 def verified_sender_required(view):
@@ -26,8 +32,8 @@ def verified_sender_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not is_verified(request.user):
-            messages.warning(request, "Verify your email address or mobile number to continue.")
-            return redirect("account_email")
+            messages.warning(request, UNVERIFIED_MESSAGE)
+            return redirect(verification_url_name(request.user))
         return view(request, *args, **kwargs)
 
     return wrapper
