@@ -23,6 +23,19 @@ class InsufficientCredits(Exception):
         super().__init__(f"You need {needed} credits but have {balance}. Buy credits to continue.")
 
 
+class AccountInDebt(InsufficientCredits):
+    """A chargeback left the wallet below zero; sending waits until a purchase settles it."""
+
+    def __init__(self, *, balance: int, needed: int):
+        self.balance = balance
+        self.needed = needed
+        Exception.__init__(
+            self,
+            f"Your account owes {-balance} credits after a disputed card payment. "
+            "Buy credits to settle it before sending.",
+        )
+
+
 def wallet_for(user) -> Wallet:
     wallet, _ = Wallet.objects.get_or_create(user=user)
     return wallet
@@ -81,8 +94,29 @@ def ledger_post(
     return entry
 
 
+def wallet_lock(user) -> Wallet:
+    """Lock the user's wallet row for the rest of the transaction (creating it on first use).
+
+    Services that touch a purchase lock the wallet first and the purchase second, always in that
+    order, so two of them can never wait on each other.
+    """
+    wallet_for(user)
+    return Wallet.objects.select_for_update().get(user=user)
+
+
+@transaction.atomic
 def credits_charge_photo(*, photo) -> LedgerEntry:
-    """Take a photo's price from its sender. Raises ``InsufficientCredits``."""
+    """Take a photo's price from its sender.
+
+    Raises ``AccountInDebt`` while a chargeback has left the balance below zero, otherwise
+    ``InsufficientCredits`` when the balance cannot pay.
+    """
+    wallet = wallet_lock(photo.sender)
+    if (
+        wallet.balance < 0
+        and not LedgerEntry.objects.filter(reference=f"photo_charge:{photo.pk}").exists()
+    ):
+        raise AccountInDebt(balance=wallet.balance, needed=photo.price)
     return ledger_post(
         user=photo.sender,
         kind=LedgerEntry.Kind.PHOTO_CHARGE,

@@ -15,6 +15,7 @@ class Purchase(models.Model):
         PAID = "paid"
         FAILED = "failed"
         REFUNDED = "refunded"
+        CHARGED_BACK = "charged_back", "charged back"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases"
@@ -23,13 +24,30 @@ class Purchase(models.Model):
     amount_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, default="usd")
     provider = models.CharField(max_length=20)
-    provider_reference = models.CharField(max_length=200, blank=True, db_index=True)
+    provider_reference = models.CharField(
+        max_length=200, blank=True, db_index=True, help_text="The provider's checkout session id"
+    )
+    payment_reference = models.CharField(
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text="The provider's payment id (Stripe PaymentIntent); refunds and disputes name it",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATED)
     card_brand = models.CharField(max_length=20, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
     failure_message = models.CharField(max_length=200, blank=True)
+    refunded_credits = models.PositiveIntegerField(
+        default=0, help_text="Credits (= cents) given back to the card so far"
+    )
+    charged_back_credits = models.PositiveIntegerField(
+        default=0, help_text="Credits taken back after the card holder disputed the payment"
+    )
+    success_url = models.CharField(max_length=500, blank=True)
+    cancel_url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -41,10 +59,27 @@ class Purchase(models.Model):
                 condition=models.Q(amount_cents=models.F("credits")),
                 name="payments_purchase_price_equals_credits",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    refunded_credits__lte=models.F("credits") - models.F("charged_back_credits")
+                ),
+                name="payments_purchase_refund_within_credits",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Purchase #{self.pk}: {self.credits} credits ({self.status})"
+
+    @property
+    def remaining_credits(self) -> int:
+        """Credits of this purchase not yet refunded or taken back by a chargeback."""
+        return self.credits - self.refunded_credits - self.charged_back_credits
+
+    @property
+    def card_label(self) -> str:
+        if not self.card_last4:
+            return self.card_brand.title() or "Card"
+        return f"{(self.card_brand or 'card').title()} ending {self.card_last4}"
 
 
 class PaymentEvent(models.Model):

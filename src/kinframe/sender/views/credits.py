@@ -1,0 +1,230 @@
+"""The sender's credits: balance, buying by card, the statement (page and CSV), refunds."""
+
+from __future__ import annotations
+
+import csv
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from kinframe.credits.models import LedgerEntry
+from kinframe.credits.selectors import balance_of, statement
+from kinframe.payments.models import Purchase
+from kinframe.payments.providers import get_provider
+from kinframe.payments.selectors import purchases_for, unspent_refundable_credits
+from kinframe.payments.services import (
+    PurchaseError,
+    RefundError,
+    dollars,
+    purchase_checkout,
+    purchase_create,
+    purchase_refund_unspent,
+)
+
+from ..access import verified_sender_required
+
+STATEMENT_PAGE_SIZE = 50
+
+
+class BuyCreditsForm(forms.Form):
+    pack = forms.ChoiceField(label="How many credits?", widget=forms.RadioSelect)
+    custom_credits = forms.IntegerField(
+        label="Custom amount (credits)",
+        required=False,
+        widget=forms.NumberInput(attrs={"data-testid": "custom-credits", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pack"].choices = [
+            *((str(n), f"{n:,} credits · {dollars(n)}") for n in settings.CREDITS_PACKS),
+            ("custom", "Another amount"),
+        ]
+        self.fields["pack"].initial = str(settings.CREDITS_PACKS[0])
+        self.fields[
+            "custom_credits"
+        ].help_text = (
+            f"{settings.CREDITS_MIN_PURCHASE:,} to {settings.CREDITS_MAX_PURCHASE:,} credits."
+        )
+
+    def clean(self):
+        data = super().clean()
+        pack = data.get("pack")
+        if pack == "custom":
+            credits = data.get("custom_credits")
+            if credits is None:
+                self.add_error("custom_credits", "Enter how many credits you want to buy.")
+                return data
+        elif pack:
+            credits = int(pack)
+        else:
+            return data
+        if credits < settings.CREDITS_MIN_PURCHASE:
+            self.add_error(
+                "custom_credits",
+                f"The smallest purchase is {settings.CREDITS_MIN_PURCHASE:,} credits "
+                f"({dollars(settings.CREDITS_MIN_PURCHASE)}).",
+            )
+        elif credits > settings.CREDITS_MAX_PURCHASE:
+            self.add_error(
+                "custom_credits",
+                f"One purchase can be at most {settings.CREDITS_MAX_PURCHASE:,} credits "
+                f"({dollars(settings.CREDITS_MAX_PURCHASE)}).",
+            )
+        data["credits"] = credits
+        return data
+
+
+def _entry_description(entry: LedgerEntry) -> str:
+    """What an entry was for, in the sender's words."""
+    if entry.photo_id and entry.photo:
+        recipient = entry.photo.inmate.full_name
+        if entry.kind == LedgerEntry.Kind.PHOTO_CHARGE:
+            return f"Photo to {recipient}"
+        return f"Refund: photo to {recipient} ({entry.photo.get_status_display()})"
+    if entry.purchase_id and entry.purchase:
+        card = entry.purchase.card_label
+        if entry.kind == LedgerEntry.Kind.PURCHASE:
+            return f"Bought with {card}"
+        if entry.kind == LedgerEntry.Kind.PURCHASE_REFUND:
+            return f"Refunded to {card}"
+        if entry.kind == LedgerEntry.Kind.CHARGEBACK:
+            return f"Disputed payment on {card}"
+    return entry.memo or entry.get_kind_display()
+
+
+def _credits_page(request: HttpRequest, form: BuyCreditsForm, status: int = 200) -> HttpResponse:
+    user = request.user
+    balance = balance_of(user)
+    page = Paginator(statement(user=user), STATEMENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.description = _entry_description(entry)
+    return TemplateResponse(
+        request,
+        "sender/credits/credits.html",
+        {
+            "balance": balance,
+            "debt": max(-balance, 0),
+            "form": form,
+            "test_mode": get_provider().test_mode,
+            "purchases": purchases_for(user=user)[:10],
+            "entries": page,
+            "refundable": unspent_refundable_credits(user=user, balance=balance),
+            "min_purchase": settings.CREDITS_MIN_PURCHASE,
+            "max_purchase": dollars(settings.CREDITS_MAX_PURCHASE),
+            "max_credits": settings.CREDITS_MAX_PURCHASE,
+            "daily_limit": dollars(settings.CREDITS_DAILY_LIMIT),
+        },
+        status=status,
+    )
+
+
+@verified_sender_required
+@require_http_methods(["GET", "POST"])
+def credits(request: HttpRequest) -> HttpResponse:
+    """Balance, buy credits, limits, recent purchases and the full statement."""
+    if request.method != "POST":
+        return _credits_page(request, BuyCreditsForm())
+    form = BuyCreditsForm(request.POST)
+    if not form.is_valid():
+        return _credits_page(request, form, status=400)
+    try:
+        purchase = purchase_create(user=request.user, credits=form.cleaned_data["credits"])
+        detail = reverse("sender:purchase", kwargs={"purchase_id": purchase.pk})
+        url = purchase_checkout(
+            purchase=purchase, success_url=detail, cancel_url=f"{detail}?cancelled=1"
+        )
+    except PurchaseError as exc:
+        form.add_error(None, str(exc))
+        return _credits_page(request, form, status=400)
+    return redirect(url)
+
+
+@verified_sender_required
+def purchase(request: HttpRequest, purchase_id: int) -> HttpResponse:
+    """Where the card page sends the sender back: the purchase's outcome, as the webhook decided."""
+    found = Purchase.objects.filter(pk=purchase_id, user=request.user).first()
+    if found is None:
+        raise Http404("No such purchase.")
+    cancelled = request.GET.get("cancelled") == "1" and found.status == Purchase.Status.CREATED
+    return TemplateResponse(
+        request,
+        "sender/credits/purchase.html",
+        {
+            "purchase": found,
+            "amount": dollars(found.amount_cents),
+            "cancelled": cancelled,
+            "waiting": found.status == Purchase.Status.CREATED and not cancelled,
+            "balance": balance_of(request.user),
+        },
+    )
+
+
+@verified_sender_required
+@require_http_methods(["GET", "POST"])
+def refund(request: HttpRequest) -> HttpResponse:
+    """A sender asks for their unspent credits back to the cards they paid with (free)."""
+    balance = balance_of(request.user)
+    refundable = unspent_refundable_credits(user=request.user, balance=balance)
+    if request.method == "POST":
+        try:
+            purchase_refund_unspent(user=request.user)
+        except RefundError as exc:
+            messages.error(request, str(exc))
+            return redirect("sender:credits")
+        refunded = balance - balance_of(request.user)
+        messages.success(
+            request,
+            f"{refunded:,} credits ({dollars(refunded)}) are on their way back to your card. "
+            "Card refunds take 5 to 10 days to appear.",
+        )
+        return redirect("sender:credits")
+    return TemplateResponse(
+        request,
+        "sender/credits/refund.html",
+        {"balance": balance, "refundable": refundable, "amount": dollars(refundable)},
+    )
+
+
+def _csv_safe(value):
+    """Spreadsheets run a cell that starts with = + - @ as a formula; a leading ' stops that.
+
+    Whole numbers (amounts, balances) are written as numbers: "-100" cannot be a formula.
+    """
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@verified_sender_required
+def statement_csv(request: HttpRequest) -> HttpResponse:
+    """Every ledger entry, oldest first, with the running balance."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="kinframe-statement-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    writer = csv.writer(response)
+    writer.writerow(["date", "description", "kind", "credits", "balance", "reference"])
+    for entry in statement(user=request.user).reverse().iterator(chunk_size=500):
+        writer.writerow(
+            [
+                _csv_safe(timezone.localtime(entry.created_at).isoformat(timespec="seconds")),
+                _csv_safe(_entry_description(entry)),
+                _csv_safe(entry.kind),
+                _csv_safe(entry.amount),
+                _csv_safe(entry.balance_after),
+                _csv_safe(entry.reference),
+            ]
+        )
+    return response
