@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "kiosk"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("requests/<int:connection_id>/approve/", views.request_approve, name="connection_approve"),
+    path("requests/<int:connection_id>/decline/", views.request_decline, name="connection_decline"),
+    path("photos/<uuid:public_id>/", views.photo_viewer, name="photo"),
+    path("photos/<uuid:public_id>/<str:variant>/", views.photo_file, name="photo_file"),
+]

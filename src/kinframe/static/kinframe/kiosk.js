@@ -1,0 +1,18 @@
+// Kiosk idle sign-out: a shared screen must not keep showing someone's photos after they walk away.
+// After KIOSK_IDLE_SECONDS without a touch, key or click, submit the sign-out form. The server also
+// ends the session after the same time, so this only makes the screen forget sooner.
+(function () {
+  var script = document.getElementById("kiosk-idle");
+  var form = document.getElementById("kiosk-sign-out");
+  if (!script || !form) return;
+  var seconds = parseInt(script.getAttribute("data-idle-seconds"), 10) || 300;
+  var timer = null;
+  function reset() {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(function () { form.submit(); }, seconds * 1000);
+  }
+  ["pointerdown", "keydown", "touchstart", "wheel"].forEach(function (name) {
+    document.addEventListener(name, reset, { passive: true });
+  });
+  reset();
+})();
