@@ -65,6 +65,9 @@ class Photo(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Set by the worker that is processing the photo right now; a claim older than the processing
+    # timeout belongs to a worker that died, and `kinframe requeue_photos` hands the photo on.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -73,6 +76,7 @@ class Photo(models.Model):
             models.Index(fields=["facility", "status", "created_at"]),
             models.Index(fields=["inmate", "status", "reviewed_at"]),
             models.Index(fields=["sender", "created_at"]),
+            models.Index(fields=["status", "created_at"], name="photos_status_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,18 @@ SUBJECTS = {
 }
 
 
+@task(queue_name="photos")
+def process_photo(photo_id: int) -> None:
+    """Clean and shrink a received photo so staff can review it (see ``photo_process``).
+
+    An unexpected error is re-raised so the backend records the task as failed; ``photo_process``
+    has already queued the retry (or, on the last attempt, failed and refunded the photo).
+    """
+    from .services import photo_process
+
+    photo_process(photo_id=photo_id)
+
+
 @task(queue_name="email")
 def notify_sender_of_photo(photo_id: int, template: str) -> None:
     """Email the sender about what happened to their photo."""

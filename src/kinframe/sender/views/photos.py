@@ -1,0 +1,162 @@
+"""Sending photos, the history of what was sent, and the sender's own thumbnails."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kinframe.connections.models import Connection
+from kinframe.credits.selectors import balance_of
+from kinframe.credits.services import InsufficientCredits
+from kinframe.facilities.models import Inmate
+from kinframe.photos.imaging import ACCEPTED_FORMATS_TEXT, UnsupportedImage
+from kinframe.photos.models import Photo
+from kinframe.photos.selectors import photos_sent_by
+from kinframe.photos.services import (
+    PhotoSendError,
+    PhotoStateError,
+    photo_send_many,
+    photo_withdraw,
+)
+from kinframe.photos.serving import photo_file_response
+
+from ..access import verified_sender_required
+
+HISTORY_PAGE_SIZE = 20
+
+
+def _buy_credits_url() -> str:
+    try:
+        return reverse("sender:credits")
+    except NoReverseMatch:  # the credits pages are not installed
+        return ""
+
+
+def _own_photo(request: HttpRequest, public_id) -> Photo:
+    """The sender's own photo, or 404: another sender's photo does not exist for them."""
+    return get_object_or_404(Photo, public_id=public_id, sender=request.user)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+@verified_sender_required
+@require_http_methods(["GET", "POST"])
+def photo_send(request: HttpRequest, connection_id: int) -> HttpResponse:
+    """Pick photos for one person, see the price, and send them (XHR with progress, or a plain form)."""
+    connection = get_object_or_404(
+        Connection.objects.select_related("inmate__facility"),
+        pk=connection_id,
+        sender=request.user,
+        status=Connection.Status.APPROVED,
+    )
+    if request.method == "POST":
+        return _send(request, connection)
+    return _send_page(request, connection)
+
+
+def _send_page(
+    request: HttpRequest, connection: Connection, *, error: str = "", status: int = 200
+) -> TemplateResponse:
+    inmate = connection.inmate
+    can_send = inmate.status == Inmate.Status.ACTIVE and inmate.facility.photos_enabled
+    price = inmate.facility.photo_price
+    balance = balance_of(request.user)
+    context = {
+        "connection": connection,
+        "inmate": connection.inmate,
+        "facility": connection.inmate.facility,
+        "price": price,
+        "balance": balance,
+        "can_send": can_send,
+        "max_per_send": settings.PHOTO_MAX_PER_SEND,
+        "max_megabytes": settings.PHOTO_MAX_UPLOAD_BYTES // (1024 * 1024),
+        "accepted_formats": ACCEPTED_FORMATS_TEXT,
+        "buy_credits_url": _buy_credits_url(),
+        "affordable": balance // price,
+        "error": error,
+    }
+    return TemplateResponse(request, "sender/photos/send.html", context, status=status)
+
+
+def _send(request: HttpRequest, connection: Connection) -> HttpResponse:
+    def refuse(message: str, status: int) -> HttpResponse:
+        if _wants_json(request):
+            data = {"ok": False, "message": message}
+            if status == 402 and _buy_credits_url():
+                data["buy_credits_url"] = _buy_credits_url()
+            return JsonResponse(data, status=status)
+        return _send_page(request, connection, error=message, status=status)
+
+    try:
+        uploads = request.FILES.getlist("photos")
+    except MultiPartParserError:
+        return refuse("The upload did not arrive complete. Please try again.", 400)
+    if not uploads:
+        return refuse("Choose at least one photo to send.", 400)
+    try:
+        photos = photo_send_many(sender=request.user, connection=connection, uploads=uploads)
+    except UnsupportedImage as exc:
+        name = getattr(exc, "filename", "")
+        return refuse(f"{name}: {exc}" if name else str(exc), 400)
+    except InsufficientCredits:
+        total = len(uploads) * connection.inmate.facility.photo_price
+        return refuse(
+            f"Sending {len(uploads)} photo{'s' if len(uploads) != 1 else ''} costs {total} "
+            f"credits but your balance is {balance_of(request.user)}. Buy credits to continue; "
+            "nothing was charged.",
+            402,
+        )
+    except PhotoSendError as exc:
+        return refuse(str(exc), 400)
+    charged = sum(photo.price for photo in photos)
+    messages.success(
+        request,
+        f"{len(photos)} photo{'s' if len(photos) != 1 else ''} sent, {charged} credits charged.",
+    )
+    url = reverse("sender:photos")
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "redirect": url, "count": len(photos), "charged": charged})
+    return redirect(url)
+
+
+@verified_sender_required
+def photo_history(request: HttpRequest) -> TemplateResponse:
+    """Every photo the sender sent, newest first, with what happened to it."""
+    page = Paginator(photos_sent_by(sender=request.user), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return TemplateResponse(
+        request,
+        "sender/photos/history.html",
+        {"page": page, "photos": page.object_list, "balance": balance_of(request.user)},
+    )
+
+
+@verified_sender_required
+def photo_thumbnail(request: HttpRequest, public_id) -> HttpResponse:
+    """The sender's own photo, small. Not a "view" of the photo: nothing is recorded."""
+    return photo_file_response(_own_photo(request, public_id), "thumbnail")
+
+
+@verified_sender_required
+@require_POST
+def photo_withdraw_view(request: HttpRequest, public_id) -> HttpResponse:
+    photo = _own_photo(request, public_id)
+    try:
+        photo = photo_withdraw(photo=photo, sender=request.user)
+    except PhotoStateError as exc:
+        messages.error(request, str(exc))
+    except PermissionError as exc:  # pragma: no cover - _own_photo already checked
+        raise Http404 from exc
+    else:
+        messages.success(request, f"Photo withdrawn; {photo.price} credits refunded.")
+    return redirect("sender:photos")
