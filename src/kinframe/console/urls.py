@@ -1,5 +1,38 @@
-from django.urls import path  # noqa: F401
+"""The staff console, mounted at /console/. Every facility page is under the facility's code."""
+
+from django.urls import path
+
+from .views import audit, connections, facility, home, photos, review
 
 app_name = "console"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("<slug:code>/review/", review.queue, name="review_queue"),
+    path("<slug:code>/photos/", photos.history, name="photos"),
+    path("<slug:code>/photos/<uuid:public_id>/", photos.detail, name="photo_detail"),
+    path("<slug:code>/photos/<uuid:public_id>/approve/", review.approve, name="photo_approve"),
+    path("<slug:code>/photos/<uuid:public_id>/reject/", review.reject, name="photo_reject"),
+    path(
+        "<slug:code>/photos/<uuid:public_id>/<slug:variant>/",
+        photos.photo_file,
+        name="photo_file",
+    ),
+    path("<slug:code>/settings/", facility.facility_settings, name="settings"),
+    path("<slug:code>/settings/reasons/", facility.reason_add, name="reason_add"),
+    path("<slug:code>/settings/reasons/<int:reason_id>/", facility.reason_edit, name="reason_edit"),
+    path("<slug:code>/connections/", connections.connection_requests, name="connections"),
+    path(
+        "<slug:code>/connections/<int:connection_id>/approve/",
+        connections.connection_decide,
+        {"decision": "approve"},
+        name="connection_approve",
+    ),
+    path(
+        "<slug:code>/connections/<int:connection_id>/decline/",
+        connections.connection_decide,
+        {"decision": "decline"},
+        name="connection_decline",
+    ),
+    path("<slug:code>/audit/", audit.audit, name="audit"),
+]

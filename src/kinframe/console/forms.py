@@ -1,0 +1,50 @@
+"""Forms for the console: they only parse input; the facilities services decide and write."""
+
+from __future__ import annotations
+
+from django import forms
+
+from kinframe.photos.models import Photo
+
+
+class PhotoFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *Photo.Status.choices], required=False)
+    q = forms.CharField(
+        label="Inmate number or sender",
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"type": "search", "data-testid": "photo-search"}),
+    )
+
+
+class FacilitySettingsForm(forms.Form):
+    photos_enabled = forms.BooleanField(
+        label="Families can send photos to people held here",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"data-testid": "photos-enabled"}),
+    )
+    photo_price = forms.IntegerField(
+        label="Price of one photo (credits; 1 credit = 1 cent)",
+        min_value=1,
+        max_value=100_000,
+        widget=forms.NumberInput(attrs={"data-testid": "photo-price", "step": 1}),
+    )
+
+
+class RejectionReasonForm(forms.Form):
+    label = forms.CharField(
+        label="Label (what reviewers pick)",
+        max_length=100,
+        widget=forms.TextInput(attrs={"data-testid": "reason-label"}),
+    )
+    sender_message = forms.CharField(
+        label="What the sender is told",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2, "data-testid": "reason-message"}),
+    )
+    is_active = forms.BooleanField(
+        label="Offered in the review queue",
+        required=False,
+        initial=True,
+        widget=forms.CheckboxInput(attrs={"data-testid": "reason-active"}),
+    )

@@ -1,0 +1,54 @@
+"""Console fixtures: staff in each role, a second facility, and photos waiting for review."""
+
+from __future__ import annotations
+
+import pytest
+from tests.console.helpers import make_photo
+from tests.factories import (
+    ConnectionFactory,
+    FacilityFactory,
+    InmateFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+from kinframe.facilities.models import StaffMembership
+
+
+@pytest.fixture
+def facility_admin(facility):
+    return StaffFactory(facility=facility, facility__role=StaffMembership.Role.ADMIN)
+
+
+@pytest.fixture
+def investigator(facility):
+    return StaffFactory(facility=facility, facility__role=StaffMembership.Role.INVESTIGATOR)
+
+
+@pytest.fixture
+def other_facility(db):
+    return FacilityFactory()
+
+
+@pytest.fixture
+def other_staff(other_facility):
+    """A facility admin of another facility: may see nothing of ``facility``."""
+    return StaffFactory(facility=other_facility, facility__role=StaffMembership.Role.ADMIN)
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(username="operator", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def photo(connection_):
+    """One photo waiting for review; its sender had 500 credits and now has 400."""
+    return make_photo(connection_, credits=500)
+
+
+@pytest.fixture
+def other_photo(other_facility):
+    """A photo waiting for review at the other facility."""
+    connection = ConnectionFactory(inmate=InmateFactory(facility=other_facility))
+    return make_photo(connection, credits=500)

@@ -1,0 +1,167 @@
+"""A facility's photo history, one photo's record with its views, and the photo files."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from tests.console.helpers import make_photo
+from tests.factories import ConnectionFactory, InmateFactory, StaffFactory, UserFactory
+
+from kinframe.photos.models import Photo, PhotoView
+from kinframe.photos.services import photo_approve, photo_record_view
+
+pytestmark = pytest.mark.django_db
+
+
+def detail_url(photo) -> str:
+    return reverse("console:photo_detail", args=[photo.facility.code, photo.public_id])
+
+
+def file_url(photo, variant: str) -> str:
+    return reverse("console:photo_file", args=[photo.facility.code, photo.public_id, variant])
+
+
+def history_url(facility) -> str:
+    return reverse("console:photos", args=[facility.code])
+
+
+def test_detail_records_a_staff_view_and_lists_the_recipients_earlier_views(
+    client, investigator, facility_admin, photo, inmate
+):
+    photo_approve(photo=photo, reviewer=facility_admin)
+    photo_record_view(photo=photo, viewer_inmate=inmate)
+    photo_record_view(photo=photo, viewer_inmate=inmate)
+    client.force_login(investigator)
+    response = client.get(detail_url(photo))
+    assert response.status_code == 200
+    staff_view = PhotoView.objects.get(viewer_kind="staff")
+    assert staff_view.viewer_user == investigator
+    assert staff_view.variant == "display"
+    html = response.content.decode()
+    assert html.count('data-testid="view-row"') == 3
+    assert html.count(f"Recipient #{inmate.number}") == 2
+    assert f"Staff {investigator.username}" in html
+    assert "127.0.0.1" in html
+    assert 'data-testid="photo-reviewer">' + facility_admin.username in html
+    assert "delivered" in html  # the approved status, as staff read it
+    assert 'data-testid="approve-button"' not in html  # decided, and investigators never decide
+
+
+def test_each_opening_of_the_detail_page_is_a_view_but_the_file_is_not_counted_again(
+    client, reviewer, photo
+):
+    client.force_login(reviewer)
+    client.get(detail_url(photo))
+    client.get(detail_url(photo))
+    response = client.get(file_url(photo, "display"))
+    assert response.status_code == 200
+    assert PhotoView.objects.filter(photo=photo, viewer_user=reviewer).count() == 2
+
+
+def test_rejected_photo_shows_its_reason_and_reviewer(client, reviewer, photo):
+    from kinframe.photos.services import photo_reject
+
+    photo_reject(photo=photo, reviewer=reviewer, reason=photo.facility.rejection_reasons.get())
+    client.force_login(reviewer)
+    html = client.get(detail_url(photo)).content.decode()
+    assert "Against policy" in html
+    assert reviewer.username in html
+
+
+def test_pending_photo_detail_offers_the_decision_to_a_reviewer(client, reviewer, photo):
+    client.force_login(reviewer)
+    html = client.get(detail_url(photo)).content.decode()
+    assert 'data-testid="approve-button"' in html
+    assert 'data-testid="reject-reason"' in html
+
+
+@pytest.mark.parametrize("variant", ["display", "thumbnail"])
+def test_photo_files_are_private_jpegs(client, reviewer, photo, variant):
+    client.force_login(reviewer)
+    response = client.get(file_url(photo, variant))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert "private" in response["Cache-Control"]
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+
+
+def test_an_unknown_variant_is_404(client, reviewer, photo):
+    client.force_login(reviewer)
+    assert client.get(file_url(photo, "original")).status_code == 404
+
+
+def test_history_lists_every_photo_with_its_view_count(client, investigator, photo, inmate):
+    approved = make_photo(photo.connection, status=Photo.Status.APPROVED)
+    photo_record_view(photo=approved, viewer_inmate=inmate)
+    photo_record_view(photo=approved, viewer_inmate=inmate)
+    client.force_login(investigator)
+    response = client.get(history_url(photo.facility))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('data-testid="history-row"') == 2
+    assert '<td class="num" data-testid="view-count">2</td>' in html
+    assert '<td class="num" data-testid="view-count">0</td>' in html
+
+
+def test_history_filters_by_status_and_searches_by_number_or_sender(
+    client, investigator, facility, photo
+):
+    other_inmate = InmateFactory(facility=facility, number="Z-777")
+    other = make_photo(
+        ConnectionFactory(inmate=other_inmate, sender=UserFactory(username="grandma_rose")),
+        credits=500,
+        status=Photo.Status.APPROVED,
+    )
+    client.force_login(investigator)
+
+    def rows(**params) -> set[str]:
+        html = client.get(history_url(facility), params).content.decode()
+        return {str(p.public_id) for p in (photo, other) if str(p.public_id) in html}
+
+    assert rows() == {str(photo.public_id), str(other.public_id)}
+    assert rows(status="approved") == {str(other.public_id)}
+    assert rows(status="pending_review") == {str(photo.public_id)}
+    assert rows(q="z-777") == {str(other.public_id)}
+    assert rows(q="rose") == {str(other.public_id)}
+    assert rows(q=photo.sender.username) == {str(photo.public_id)}
+    assert rows(status="nonsense") == {str(photo.public_id), str(other.public_id)}
+
+
+def test_history_never_shows_another_facilitys_photos(client, investigator, photo, other_photo):
+    client.force_login(investigator)
+    html = client.get(history_url(photo.facility)).content.decode()
+    assert str(photo.public_id) in html
+    assert str(other_photo.public_id) not in html
+
+
+def test_history_is_paginated(client, investigator, facility, connection_):
+    for n in range(27):
+        make_photo(connection_, credits=100 if n else 3000)
+    client.force_login(investigator)
+    first = client.get(history_url(facility)).content.decode()
+    second = client.get(history_url(facility), {"page": 2}).content.decode()
+    assert first.count('data-testid="history-row"') == 25
+    assert second.count('data-testid="history-row"') == 2
+    assert client.get(history_url(facility), {"page": "x"}).status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_history_query_count_does_not_grow_with_the_photos(
+    client, investigator, facility, django_assert_num_queries, count, inmate
+):
+    for n in range(count):
+        photo = make_photo(
+            ConnectionFactory(inmate=InmateFactory(facility=facility)),
+            credits=100 + n,
+            status=Photo.Status.REJECTED,
+        )
+        # Every row has a reviewer and a reason to show, so a missing join would show up.
+        Photo.objects.filter(pk=photo.pk).update(
+            reviewed_by=StaffFactory(facility=facility),
+            rejection_reason=facility.rejection_reasons.get(),
+        )
+        photo_record_view(photo=photo, viewer_inmate=photo.inmate)
+    client.force_login(investigator)
+    with django_assert_num_queries(6):
+        response = client.get(history_url(facility))
+    assert response.content.decode().count('data-testid="history-row"') == count
