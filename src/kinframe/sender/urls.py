@@ -1,10 +1,39 @@
 from django.urls import path
 
+from .views import connections as connection_views  # connections engineer
+from .views import credits as credit_views  # payments engineer
 from .views import home
+from .views import photos as photo_views  # photos engineer
 
 app_name = "sender"
 
 urlpatterns = [
     path("", home.landing, name="landing"),
     path("home/", home.home, name="home"),
+    # --- photos engineer: sending, history, the sender's own thumbnails ---
+    path("photos/", photo_views.photo_history, name="photos"),
+    path("photos/send/<int:connection_id>/", photo_views.photo_send, name="photo_send"),
+    path("photos/<uuid:public_id>/thumbnail/", photo_views.photo_thumbnail, name="photo_thumbnail"),
+    path(
+        "photos/<uuid:public_id>/withdraw/",
+        photo_views.photo_withdraw_view,
+        name="photo_withdraw",
+    ),
+    # --- end photos engineer ---
+    # --- connections engineer: finding someone, requests, the sender's connections ---
+    path("search/", connection_views.search, name="search"),
+    path("connections/", connection_views.connection_list, name="connections"),
+    path("connections/request/", connection_views.request_connection, name="connection_request"),
+    path(
+        "connections/<int:connection_id>/end/",
+        connection_views.end_connection,
+        name="connection_end",
+    ),
+    # --- end connections engineer ---
+    # --- payments engineer: balance, buying credits, statement, refunds ---
+    path("credits/", credit_views.credits, name="credits"),
+    path("credits/statement.csv", credit_views.statement_csv, name="statement_csv"),
+    path("credits/purchases/<int:purchase_id>/", credit_views.purchase, name="purchase"),
+    path("credits/refund/", credit_views.refund, name="credits_refund"),
+    # --- end payments engineer ---
 ]
