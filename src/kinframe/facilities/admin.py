@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 
 from .models import Agency, Facility, Inmate, RejectionReason, StaffMembership
+from .services import inmate_readmit, inmate_release, inmate_transfer
 
 
 @admin.register(Agency)
@@ -67,6 +69,23 @@ class InmateAdmin(admin.ModelAdmin):
     list_filter = ["status", "facility"]
     search_fields = ["number", "last_name", "first_name"]
     list_select_related = ["facility"]
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        """Release and transfer go through their services, which refund photos still on their way."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        previous = Inmate.objects.get(pk=obj.pk)
+        new_facility, new_status = obj.facility, obj.status
+        obj.facility, obj.status = previous.facility, previous.status
+        super().save_model(request, obj, form, change)
+        if new_facility.pk != previous.facility_id:
+            inmate_transfer(inmate=obj, facility=new_facility, actor=request.user)
+        if new_status == Inmate.Status.RELEASED and previous.status != new_status:
+            inmate_release(inmate=obj, actor=request.user)
+        elif new_status != previous.status:
+            inmate_readmit(inmate=obj, actor=request.user)
+        obj.refresh_from_db()
 
 
 @admin.register(StaffMembership)

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from kinframe.audit.services import audit_log
 
-from .models import Facility, RejectionReason
+from .models import Facility, Inmate, RejectionReason
 
 
 class FacilitySettingsError(ValueError):
@@ -138,3 +138,67 @@ def rejection_reason_save(
             data={"reason": reason.code, **changes},
         )
     return reason
+
+
+@transaction.atomic
+def inmate_release(*, inmate: Inmate, actor=None) -> Inmate:
+    """The person has left custody: they can no longer be found, sign in, or receive photos.
+
+    Photos still on their way become undeliverable and are refunded, in the same transaction.
+    """
+    from kinframe.photos.services import photos_undeliverable_for_inmate
+
+    inmate = Inmate.objects.select_for_update().get(pk=inmate.pk)
+    if inmate.status == Inmate.Status.RELEASED:
+        return inmate
+    inmate.status = Inmate.Status.RELEASED
+    inmate.save(update_fields=["status", "updated_at"])
+    refunded = photos_undeliverable_for_inmate(inmate=inmate, actor=actor)
+    audit_log(
+        "inmate.released",
+        actor=actor,
+        target=inmate,
+        facility=inmate.facility,
+        data={"photos_undeliverable": refunded},
+    )
+    return inmate
+
+
+@transaction.atomic
+def inmate_transfer(*, inmate: Inmate, facility: Facility, actor=None) -> Inmate:
+    """Move the person to another facility of the same agency (the inmate number stays theirs).
+
+    Photos sent to the facility they left were reviewed under its rules, so the ones not yet
+    delivered become undeliverable and are refunded; the sender may send again.
+    """
+    from kinframe.photos.services import photos_undeliverable_for_inmate
+
+    inmate = Inmate.objects.select_for_update().get(pk=inmate.pk)
+    if facility.agency_id != inmate.agency_id:
+        raise FacilitySettingsError("A person can only be moved between one agency's facilities.")
+    previous = inmate.facility
+    if previous.pk == facility.pk:
+        return inmate
+    inmate.facility = facility
+    inmate.save(update_fields=["facility", "updated_at"])
+    refunded = photos_undeliverable_for_inmate(inmate=inmate, actor=actor, facility=previous)
+    audit_log(
+        "inmate.transferred",
+        actor=actor,
+        target=inmate,
+        facility=previous,
+        data={"from": previous.code, "to": facility.code, "photos_undeliverable": refunded},
+    )
+    return inmate
+
+
+@transaction.atomic
+def inmate_readmit(*, inmate: Inmate, actor=None) -> Inmate:
+    """A released person is booked again under the same number; their connections still stand."""
+    inmate = Inmate.objects.select_for_update().get(pk=inmate.pk)
+    if inmate.status == Inmate.Status.ACTIVE:
+        return inmate
+    inmate.status = Inmate.Status.ACTIVE
+    inmate.save(update_fields=["status", "updated_at"])
+    audit_log("inmate.readmitted", actor=actor, target=inmate, facility=inmate.facility)
+    return inmate
