@@ -291,9 +291,33 @@ TASKS = {
     "default": {"BACKEND": _task_backends[TASK_BACKEND], "QUEUES": ["default", "photos", "email"]}
 }
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
-# django-rq stays installed (its admin pages show the queues) but only connects when the rq backend is used.
-INSTALLED_APPS.append("django_rq")
+# RQ_QUEUES is always defined (the RQ backend reads it); the django_rq app, whose admin pages show
+# the queues, is installed only with that backend: its dashboard model has no table to dump otherwise.
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
 RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASKS["default"]["QUEUES"]}
+
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
+
+# --- Cache -------------------------------------------------------------------------------------------
+# Counts failed kiosk PINs and allauth's rate limits. One `kinframe serve` process shares its memory
+# cache across its threads; several web processes or hosts must share one: CACHE_URL=redis://... or db.
+CACHE_URL = env("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL == "db":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kinframe_cache",
+        }
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be empty, 'db' or a redis:// URL")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
