@@ -109,3 +109,16 @@ def test_login_page_has_the_testids_a_browser_test_needs(client):
     content = client.get(reverse("account_login")).content
     for testid in [b"login-form", b"login-input", b"password-input", b"login-submit"]:
         assert b'data-testid="' + testid + b'"' in content
+
+
+def test_staff_land_on_the_console_and_operators_on_the_admin(client, facility):
+    from tests.factories import PASSWORD, StaffFactory, UserFactory
+
+    staff = StaffFactory(facility=facility)
+    response = client.post("/accounts/login/", {"login": staff.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/console/"
+    client.logout()
+    operator = UserFactory(username="operator1", is_staff=True, is_superuser=True)
+    response = client.post("/accounts/login/", {"login": operator.username, "password": PASSWORD})
+    assert response["Location"] == "/admin/"

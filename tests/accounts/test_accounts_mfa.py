@@ -57,7 +57,7 @@ def test_login_with_totp_asks_for_a_code(client, reviewer):
         reverse("account_login"), {"login": reviewer.username, "password": PASSWORD}
     )
     assert response["Location"] == reverse("mfa_authenticate")
-    assert client.get(reverse("sender:home")).status_code == 302  # not signed in yet
+    assert client.get(reverse("console:home")).status_code == 302  # not signed in yet
     page = client.get(reverse("mfa_authenticate"))
     assert b'data-testid="mfa-code-input"' in page.content
 
@@ -67,8 +67,8 @@ def test_login_with_totp_asks_for_a_code(client, reviewer):
     assert b"Incorrect code" in wrong.content
 
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
-    assert response["Location"] == reverse("sender:home")
-    assert client.get(reverse("sender:home")).status_code == 200
+    assert response["Location"] == reverse("console:home")  # staff land on their console
+    assert client.get(reverse("console:home")).status_code == 200
 
 
 def test_staff_needs_mfa_setup_only_when_required_and_missing(settings, facility):

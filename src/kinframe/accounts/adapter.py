@@ -15,6 +15,7 @@ from allauth.core import context
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.urls import reverse
 
 from kinframe.audit.services import audit_log
 from kinframe.notify.sms import SmsError, send_sms
@@ -81,6 +82,15 @@ class AccountAdapter(DefaultAccountAdapter):
                     f"We could not send a text to {phone}. Check the number, or ask for a new "
                     "code in a minute.",
                 )
+
+    def get_login_redirect_url(self, request) -> str:
+        """Staff go to their console and operators to the admin; senders to their home page."""
+        user = request.user
+        if user.is_superuser:
+            return reverse("admin:index")
+        if user.staff_memberships.exists():
+            return reverse("console:home")
+        return super().get_login_redirect_url(request)
 
     # --- Verification -----------------------------------------------------------------------------------
     def get_login_stages(self) -> list[str]:

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 
 
 def send_email(*, to: str, subject: str, template: str, context: dict[str, Any]) -> None:
@@ -18,7 +18,10 @@ def send_email(*, to: str, subject: str, template: str, context: dict[str, Any])
     change never emails anybody.
     """
     context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
-    text = render_to_string(f"notify/email/{template}.txt", context)
+    # Plain text is not HTML: escaping it would turn "facility's" into "facility&#x27;s".
+    text = get_template(f"notify/email/{template}.txt").template.render(
+        Context(context, autoescape=False)
+    )
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     with contextlib.suppress(TemplateDoesNotExist):  # the HTML part is optional
         message.attach_alternative(
