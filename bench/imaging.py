@@ -15,8 +15,8 @@ Cases, timed in the same run, interleaved round-robin, median of 20 after 2 warm
 one core (``sched_setaffinity`` and ``VIPS_CONCURRENCY=1`` before pyvips is imported):
 
 * ``ours``: ``process_image`` (display + thumbnail + SHA-256 + dHash);
-* ``naive Pillow``: open, ``exif_transpose``, Lanczos resize to 1600, save JPEG q85;
-* ``thumbnail_buffer``: libvips' own ``thumbnail_buffer(data, 1600)`` + ``jpegsave`` q85;
+* ``naive Pillow``: open, ``exif_transpose``, Lanczos resize to 1600, save JPEG q95;
+* ``thumbnail_buffer``: libvips' own ``thumbnail_buffer(data, 1600)`` + ``jpegsave`` q95;
 * ``decode floor``: decode only, at 1/2 scale for JPEG (``shrink=2``), full size for PNG
   and HEIC (they have no scaled decode): a lower bound no pipeline can beat.
 
@@ -25,12 +25,12 @@ sigma 1.5, C1 = (0.01*255)^2, C2 = (0.03*255)^2, mean over the valid area) of ou
 image against a full-quality reference: full decode with Pillow, ``exif_transpose``,
 ICC profile converted to sRGB when present, Lanczos resize to the same size. Three numbers:
 
-1. the pipeline: ``process_image(..., quality=100)`` -- shrink-on-load, resampling,
-   orientation and colour, with (nearly) no JPEG loss; target >= 0.98;
-2. the delivered display JPEG at quality 85;
-3. the ceiling for (2): the reference itself encoded by Pillow at quality 85. No pipeline
-   that delivers a q85 JPEG can beat it (it is ~0.97-0.98 on photo content), so (2) is
-   checked against (3) minus 0.005 rather than against 0.98.
+1. the delivered display JPEG (quality ``imaging.DISPLAY_QUALITY``, 95): target >= 0.98;
+2. the pipeline alone: ``process_image(..., quality=100)`` -- shrink-on-load, resampling,
+   orientation and colour, with (nearly) no JPEG loss;
+3. the reference itself encoded by Pillow at the same quality: what the JPEG encoding alone
+   costs. At quality 85 this ceiling is ~0.972 on photo content, which is why the display is
+   encoded at 95.
 
 Memory: each case runs once more in a fresh subprocess that reports its ``ru_maxrss``, so
 the figure is what one worker process needs (interpreter and libraries included).
@@ -69,13 +69,12 @@ HEIC_FIXTURE = FIXTURES / "heic_IMG_5195.HEIC"
 RUNS = 20
 WARMUPS = 2
 LONG_SIDE = 1600
-QUALITY = 85
+QUALITY = imaging.DISPLAY_QUALITY  # every case encodes the display at the quality we deliver
 
 # Targets, on the 12 MP JPEG.
 MIN_SPEEDUP_VS_PILLOW = 3.5
 MAX_RATIO_TO_FLOOR = 2.0
 MIN_SSIM = 0.98
-MAX_SSIM_LOSS = 0.005  # delivered display vs Pillow's own q85 encoding of the reference
 MAX_PEAK_MB = 150.0
 
 pi_heif.register_heif_opener()
@@ -285,9 +284,9 @@ def main() -> int:
             # 1. the pipeline itself: resampling, orientation, colour (JPEG at quality 100)
             lossless = imaging.process_image(data, quality=100).display
             quality = ssim(Image.open(io.BytesIO(lossless)), ref)
-            # 2. what is delivered: the display JPEG at quality 85
+            # 2. what is delivered: the display JPEG
             delivered = ssim(display, ref)
-            # 3. what quality 85 alone costs: the reference itself, encoded by Pillow at q85
+            # 3. what the JPEG quality alone costs: the reference itself, encoded by Pillow
             ceiling_jpeg = io.BytesIO()
             ref.save(ceiling_jpeg, "JPEG", quality=QUALITY)
             ceiling = ssim(Image.open(ceiling_jpeg), ref)
@@ -338,12 +337,10 @@ def main() -> int:
                         to_floor <= MAX_RATIO_TO_FLOOR,
                         f"{to_floor:.2f}x",
                     ),
-                    (f"pipeline SSIM >= {MIN_SSIM}", quality >= MIN_SSIM, f"{quality:.4f}"),
                     (
-                        f"delivered q{QUALITY} display within {MAX_SSIM_LOSS} of the q{QUALITY} "
-                        "ceiling",
-                        delivered >= ceiling - MAX_SSIM_LOSS,
-                        f"{delivered:.4f} vs {ceiling:.4f}",
+                        f"delivered display (q{QUALITY}) SSIM >= {MIN_SSIM}",
+                        delivered >= MIN_SSIM,
+                        f"{delivered:.4f}",
                     ),
                     (
                         f"peak memory < {MAX_PEAK_MB:.0f} MB",
