@@ -43,7 +43,7 @@ def test_detail_records_a_staff_view_and_lists_the_recipients_earlier_views(
     assert f"Staff {investigator.username}" in html
     assert "127.0.0.1" in html
     assert 'data-testid="photo-reviewer">' + facility_admin.username in html
-    assert "delivered" in html  # the approved status, as staff read it
+    assert "Delivered" in html  # the approved status, as staff read it
     assert 'data-testid="approve-button"' not in html  # decided, and investigators never decide
 
 

@@ -255,3 +255,20 @@ def test_nobody_else_gets_the_photo_files(
 
 def test_another_inmates_viewer_is_a_404(other_inmate, photo):
     assert other_inmate.get(viewer_url(photo)).status_code == 404
+
+
+def test_kiosk_dates_are_the_facilitys_local_dates(owner, connection_):
+    """A request made at 01:30 UTC on Nov 26 was made on Nov 25 in Chicago."""
+    from datetime import UTC, datetime
+
+    from kinframe.connections.models import Connection
+
+    request = ConnectionFactory(inmate=connection_.inmate, status=Connection.Status.REQUESTED)
+    Connection.objects.filter(pk=request.pk).update(
+        created_at=datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
+    )
+    connection_.inmate.facility.time_zone = "America/Chicago"
+    connection_.inmate.facility.save()
+    html = owner.get(reverse("kiosk:home")).content.decode()
+    assert "November 25" in html
+    assert "November 26" not in html

@@ -224,7 +224,7 @@ def test_history_lists_status_reason_refund_and_withdraw(
 
     html = owner_client.get(reverse("sender:photos")).content.decode()
     assert html.count('data-testid="photo-status"') == 2
-    assert "waiting for review" in html
+    assert "Waiting for review" in html
     assert "Rejected" in html
     assert reason.sender_message.replace("'", "&#x27;") in html
     assert "100 credits refunded" in html

@@ -19,6 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from kinframe.audit.services import audit_log
 from kinframe.facilities.models import Inmate
@@ -140,6 +141,12 @@ def kiosk_login_required(view):
                 messages.info(request, "You were signed out because the screen was not used.")
             return redirect("kiosk:sign_in")
         request.inmate = inmate
-        return view(request, *args, **kwargs)
+        # Dates on the kiosk are the facility's local dates, not the server's. A TemplateResponse
+        # renders after the view returns, so render it while the zone is active.
+        with timezone.override(inmate.facility.time_zone):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        return response
 
     return wrapper

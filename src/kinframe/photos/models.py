@@ -20,13 +20,13 @@ class Photo(models.Model):
     """
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "processing"
-        PENDING_REVIEW = "pending_review", "waiting for review"
-        APPROVED = "approved", "delivered"
-        REJECTED = "rejected"
-        FAILED = "failed", "could not be processed"
-        WITHDRAWN = "withdrawn"
-        UNDELIVERABLE = "undeliverable"
+        RECEIVED = "received", "Processing"
+        PENDING_REVIEW = "pending_review", "Waiting for review"
+        APPROVED = "approved", "Delivered"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Could not be processed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        UNDELIVERABLE = "undeliverable", "Could not be delivered"
 
     REFUNDED_STATUSES = (Status.REJECTED, Status.FAILED, Status.WITHDRAWN, Status.UNDELIVERABLE)
 
