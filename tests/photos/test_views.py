@@ -327,3 +327,18 @@ def test_withdraw_refunds_once_and_only_for_the_sender(client, sender, outsider,
     assert balance_of(sender) == 500
     processed_photo.refresh_from_db()
     assert processed_photo.status == Photo.Status.WITHDRAWN
+
+
+def test_history_refreshes_itself_only_while_a_photo_is_processing(
+    owner_client, sender, connection_
+):
+    give_credits(sender, 500)
+    photo = make_photo(sender, connection_, status=Photo.Status.RECEIVED)
+    html = owner_client.get(reverse("sender:photos")).content.decode()
+    assert 'hx-trigger="every 3s"' in html
+    assert "Processing" in html
+
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.PENDING_REVIEW)
+    html = owner_client.get(reverse("sender:photos")).content.decode()
+    assert "hx-trigger" not in html
+    assert "Waiting for review" in html

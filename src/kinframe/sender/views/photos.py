@@ -137,7 +137,12 @@ def photo_history(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(
         request,
         "sender/photos/history.html",
-        {"page": page, "photos": page.object_list, "balance": balance_of(request.user)},
+        {
+            "page": page,
+            "photos": page.object_list,
+            "balance": balance_of(request.user),
+            "processing": any(p.status == Photo.Status.RECEIVED for p in page.object_list),
+        },
     )
 
 
