@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "kinframe.audit.middleware.RequestContextMiddleware",
+    "kinframe.timezones.BrowserTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "kinframe.urls"
