@@ -41,3 +41,18 @@ def test_a_sender_cannot_open_the_admin(client, sender):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_operator_sees_a_photos_record_and_views_but_never_the_image(operator_client):
+    from tests.console.helpers import make_photo
+
+    photo = make_photo(ConnectionFactory(), credits=100)
+    page = operator_client.get(reverse("admin:photos_photo_change", args=[photo.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert str(photo.public_id) in html
+    assert photo.image.name not in html  # the private storage key is not shown
+    assert (
+        operator_client.post(reverse("admin:photos_photo_change", args=[photo.pk]), {}).status_code
+        == 403
+    )
