@@ -1,6 +1,7 @@
 """Shared fixtures: private storage in a temporary folder, and the people every test needs."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import (
@@ -23,6 +24,14 @@ def private_storage(settings, tmp_path):
         },
     }
     return tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Kiosk PIN failures and allauth's rate limits live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -329,6 +329,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 KIOSK_PIN_MAX_ATTEMPTS = env_int("KIOSK_PIN_MAX_ATTEMPTS", 5)
+KIOSK_PIN_MAX_FAILURES_PER_DEVICE = env_int("KIOSK_PIN_MAX_FAILURES_PER_DEVICE", 20)
 KIOSK_IDLE_SECONDS = env_int("KIOSK_IDLE_SECONDS", 300)
 # Staff must sign in with a second factor (TOTP) to use the console. `make run` turns it off for the demo.
 CONSOLE_REQUIRE_MFA = env_bool("CONSOLE_REQUIRE_MFA", not TESTING)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from tests.factories import InmateFactory
@@ -156,3 +157,16 @@ def test_kiosk_sign_in_drops_a_web_login_on_the_same_browser(client, sender, inm
 def test_signed_in_inmate_skips_the_sign_in_page(client, inmate):
     kiosk_sign_in(client, inmate)
     assert client.get(SIGN_IN)["Location"] == HOME
+
+
+def test_one_screen_trying_a_pin_against_many_numbers_is_stopped(client, facility, settings):
+    """The per-number limit alone would let a screen try '1234' against every number."""
+    settings.KIOSK_PIN_MAX_FAILURES_PER_DEVICE = 6
+    people = [InmateFactory(facility=facility) for _ in range(7)]
+    statuses = [kiosk_sign_in(client, person, pin="1234").status_code for person in people[:6]]
+    assert statuses == [400] * 6  # each number failed once: no per-number lockout yet
+    response = kiosk_sign_in(client, people[6])  # even the right PIN, from this screen
+    assert response.status_code == 429
+    assert "on this screen" in response.content.decode()
+    another_screen = Client(REMOTE_ADDR="10.0.0.99")
+    assert kiosk_sign_in(another_screen, people[6]).status_code == 302

@@ -49,6 +49,15 @@ LOCKED_OUT = (
 )
 
 
+DEVICE_LOCKED_OUT = (
+    "Too many wrong PINs on this screen. Wait 15 minutes, or ask a staff member for help."
+)
+
+
+def _device_key(request: HttpRequest) -> str:
+    return f"kiosk:pin-failures-device:{request.META.get('REMOTE_ADDR', '')}"
+
+
 def _failures_key(facility_code: str, number: str) -> str:
     return f"kiosk:pin-failures:{facility_code.strip().lower()}:{number.strip().upper()}"
 
@@ -68,6 +77,11 @@ def kiosk_sign_in(request: HttpRequest, *, facility_code: str, number: str, pin:
     failures = cache.get(key, 0)
     if failures >= settings.KIOSK_PIN_MAX_ATTEMPTS:
         raise SignInFailed(LOCKED_OUT, locked=True)
+    # The per-number limit does not stop one screen trying a common PIN against many numbers;
+    # this one does: wrong PINs from one device, whatever the numbers, are limited too.
+    device_key = _device_key(request)
+    if cache.get(device_key, 0) >= settings.KIOSK_PIN_MAX_FAILURES_PER_DEVICE:
+        raise SignInFailed(DEVICE_LOCKED_OUT, locked=True)
     inmate = _find_inmate(facility_code, number)
     if inmate is None:
         make_password(pin)  # spend the same time as a real check, so timing tells nothing either
@@ -77,6 +91,7 @@ def kiosk_sign_in(request: HttpRequest, *, facility_code: str, number: str, pin:
     if not ok:
         failures += 1
         cache.set(key, failures, LOCKOUT_SECONDS)
+        cache.set(device_key, cache.get(device_key, 0) + 1, LOCKOUT_SECONDS)
         if inmate is not None:
             # Whoever typed the wrong PIN is unknown: the event is the system's, about the inmate.
             audit_log("kiosk.sign_in_failed", target=inmate, data={"failures": failures})
