@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "kinframe.accounts.middleware.AdminSecondFactorMiddleware",
     "kinframe.audit.middleware.RequestContextMiddleware",
     "kinframe.timezones.BrowserTimeZoneMiddleware",
 ]
@@ -331,7 +332,8 @@ X_FRAME_OPTIONS = "DENY"
 KIOSK_PIN_MAX_ATTEMPTS = env_int("KIOSK_PIN_MAX_ATTEMPTS", 5)
 KIOSK_PIN_MAX_FAILURES_PER_DEVICE = env_int("KIOSK_PIN_MAX_FAILURES_PER_DEVICE", 20)
 KIOSK_IDLE_SECONDS = env_int("KIOSK_IDLE_SECONDS", 300)
-# Staff must sign in with a second factor (TOTP) to use the console. `make run` turns it off for the demo.
+# Staff (console) and operators (admin) must sign in with a second factor (TOTP). `make run` turns it
+# off for the demo.
 CONSOLE_REQUIRE_MFA = env_bool("CONSOLE_REQUIRE_MFA", not TESTING)
 
 # --- Locale, logging ---------------------------------------------------------------------------------------

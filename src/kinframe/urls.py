@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,6 +6,8 @@ from kinframe.api.urls import api
 
 admin.site.site_header = "Kinframe operations"
 admin.site.site_title = "Kinframe"
+# The admin signs in through allauth (rate limits, the TOTP step), never its own password-only form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

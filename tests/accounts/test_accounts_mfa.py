@@ -87,3 +87,47 @@ def test_mfa_pages_use_kinframe_layout(client, reviewer):
     assert page.status_code == 200
     assert b"site-account" in page.content
     assert b'data-testid="account-nav"' in page.content
+
+
+@pytest.fixture
+def operator(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="op", is_staff=True, is_superuser=True)
+
+
+def test_admin_login_page_hands_over_to_the_sign_in_that_asks_for_the_code(client, operator):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/console/"])
+def test_a_session_without_the_code_is_sent_back_to_sign_in(client, settings, operator, path):
+    settings.CONSOLE_REQUIRE_MFA = True
+    TOTP.activate(operator, generate_totp_secret())
+    client.force_login(operator)  # a password-only session, as Django's own admin login made
+    Authenticator.objects.filter(user=operator).update(created_at="2020-01-01T00:00:00Z")
+
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert not client.session.get("_auth_user_id")  # signed out
+
+
+def test_operator_without_an_authenticator_must_set_one_up_first(client, settings, operator):
+    settings.CONSOLE_REQUIRE_MFA = True
+    client.force_login(operator)
+    response = client.get("/admin/")
+    assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_operator_who_gave_the_code_reaches_the_admin(client, settings, operator):
+    settings.CONSOLE_REQUIRE_MFA = True
+    secret = generate_totp_secret()
+    TOTP.activate(operator, secret)
+    response = client.post(reverse("account_login"), {"login": "op", "password": PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert response["Location"] == reverse("admin:index")
+    assert client.get("/admin/").status_code == 200

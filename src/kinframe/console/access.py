@@ -11,13 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import wraps
 
-from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
 
-from kinframe.accounts.mfa import staff_needs_mfa_setup
+from kinframe.accounts.mfa import second_factor_redirect
 from kinframe.facilities.models import Facility, StaffMembership
 
 Role = StaffMembership.Role
@@ -51,12 +48,8 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return redirect_to_login(request.get_full_path())
         if not is_staff_user(request.user):
             raise Http404("No such page.")
-        if settings.CONSOLE_REQUIRE_MFA and staff_needs_mfa_setup(request.user):
-            messages.warning(
-                request,
-                "Staff must use a second factor. Set up an authenticator app to open the console.",
-            )
-            return redirect("mfa_activate_totp")
+        if (elsewhere := second_factor_redirect(request)) is not None:
+            return elsewhere
         return view(request, *args, **kwargs)
 
     return wrapper
