@@ -25,18 +25,19 @@ def history_url(facility) -> str:
     return reverse("console:photos", args=[facility.code])
 
 
-def test_detail_records_a_staff_view_and_lists_the_recipients_earlier_views(
+def test_opening_a_photo_records_a_staff_view_and_the_page_lists_every_view(
     client, investigator, facility_admin, photo, inmate
 ):
     photo_approve(photo=photo, reviewer=facility_admin)
     photo_record_view(photo=photo, viewer_inmate=inmate)
     photo_record_view(photo=photo, viewer_inmate=inmate)
     client.force_login(investigator)
-    response = client.get(detail_url(photo))
-    assert response.status_code == 200
+    assert client.get(detail_url(photo)).status_code == 200
+    assert client.get(file_url(photo, "display")).status_code == 200  # what the page's <img> loads
     staff_view = PhotoView.objects.get(viewer_kind="staff")
     assert staff_view.viewer_user == investigator
     assert staff_view.variant == "display"
+    response = client.get(detail_url(photo))
     html = response.content.decode()
     assert html.count('data-testid="view-row"') == 3
     assert html.count(f"Recipient #{inmate.number}") == 2
@@ -47,15 +48,16 @@ def test_detail_records_a_staff_view_and_lists_the_recipients_earlier_views(
     assert 'data-testid="approve-button"' not in html  # decided, and investigators never decide
 
 
-def test_each_opening_of_the_detail_page_is_a_view_but_the_file_is_not_counted_again(
+def test_every_fetch_of_the_full_size_file_is_a_view_and_thumbnails_are_not(
     client, reviewer, photo
 ):
+    """Found in review: the file URL typed in directly showed the photo without a trace."""
     client.force_login(reviewer)
-    client.get(detail_url(photo))
-    client.get(detail_url(photo))
-    response = client.get(file_url(photo, "display"))
-    assert response.status_code == 200
-    assert PhotoView.objects.filter(photo=photo, viewer_user=reviewer).count() == 2
+    client.get(detail_url(photo))  # the page alone shows no photo yet
+    for _ in range(3):
+        assert client.get(file_url(photo, "display")).status_code == 200
+    assert client.get(file_url(photo, "thumbnail")).status_code == 200
+    assert PhotoView.objects.filter(photo=photo, viewer_user=reviewer).count() == 3
 
 
 def test_rejected_photo_shows_its_reason_and_reviewer(client, reviewer, photo):

@@ -1,8 +1,8 @@
 """A facility's photos: the history list, one photo's record, and the photo files themselves.
 
-A staff *view* (``PhotoView``) is recorded when the detail page is opened, because that is where a
-staff member looks at the photo. The file URL the page's ``<img>`` loads does not record a second
-one, and queue thumbnails are not views at all.
+A staff *view* (``PhotoView``) is recorded each time the full-size file is served, whoever asks for
+it and from wherever (the detail page's ``<img>``, or the URL typed in directly): the file is the
+photo, so no way of opening it goes unrecorded. Queue thumbnails are not views.
 """
 
 from __future__ import annotations
@@ -49,8 +49,6 @@ def history(request: HttpRequest, code: str) -> HttpResponse:
 def detail(request: HttpRequest, code: str, public_id) -> HttpResponse:
     facility, membership = staff_facility(request, code, roles=HISTORY_ROLES)
     photo = facility_photo(facility=facility, public_id=public_id)
-    if photo.image:
-        photo_record_view(photo=photo, viewer_user=request.user, variant="display")
     can_decide = photo.status == Photo.Status.PENDING_REVIEW and membership.role in REVIEW_ROLES
     return render_console(
         request,
@@ -66,10 +64,10 @@ def detail(request: HttpRequest, code: str, public_id) -> HttpResponse:
 
 @staff_required
 def photo_file(request: HttpRequest, code: str, public_id, variant: str) -> HttpResponse:
-    """The bytes of one of the facility's photos, for the queue's thumbnails and the detail page.
-
-    Not a view by itself: the detail page records it (see the module docstring).
-    """
+    """The bytes of one of the facility's photos; the full-size one is recorded as a view."""
     facility, _ = staff_facility(request, code, roles=HISTORY_ROLES)
     photo = facility_photo(facility=facility, public_id=public_id)
-    return photo_file_response(photo, variant)
+    response = photo_file_response(photo, variant)
+    if variant == "display":
+        photo_record_view(photo=photo, viewer_user=request.user, variant="display")
+    return response
