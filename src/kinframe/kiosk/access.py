@@ -10,6 +10,7 @@ The cache must be shared by all web processes for the limit to hold: with severa
 
 from __future__ import annotations
 
+import secrets
 import time
 from functools import wraps
 
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
@@ -54,8 +55,37 @@ DEVICE_LOCKED_OUT = (
 )
 
 
+DEVICE_COOKIE = "kiosk_device"
+DEVICE_SALT = "kinframe.kiosk.device"
+
+
+def device_id(request: HttpRequest) -> str:
+    """Which screen this is: the signed random id its sign-in page gave it, else its address.
+
+    Not the address alone: a facility's kiosks usually reach us through one NAT address, and a
+    limit per address would let one person lock every screen in the building.
+    """
+    screen = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT)
+    return f"screen:{screen}" if screen else f"address:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def remember_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Give a screen that has no id one, for ``device_id``."""
+    if request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT) is None:
+        response.set_signed_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(16),
+            salt=DEVICE_SALT,
+            max_age=10 * 365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
+
+
 def _device_key(request: HttpRequest) -> str:
-    return f"kiosk:pin-failures-device:{request.META.get('REMOTE_ADDR', '')}"
+    return f"kiosk:pin-failures-device:{device_id(request)}"
 
 
 def _failures_key(facility_code: str, number: str) -> str:

@@ -30,6 +30,7 @@ from .access import (
     kiosk_login_required,
     kiosk_sign_in,
     kiosk_sign_out,
+    remember_device,
 )
 from .selectors import delivered_photo, delivered_photos, photo_neighbours
 
@@ -76,9 +77,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 return redirect("kiosk:home")
         else:
             status = 400
-    return TemplateResponse(
+    response = TemplateResponse(
         request, "kiosk/sign_in.html", _kiosk_context(request, form=form), status=status
     )
+    # The screen gets its id when it shows the page, never from a failed attempt, so clearing
+    # cookies between attempts only puts the attempts under the limit the whole address shares.
+    return remember_device(request, response) if request.method == "GET" else response
 
 
 @require_POST
