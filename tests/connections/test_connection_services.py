@@ -171,3 +171,24 @@ def test_the_inmate_can_end_a_connection(inmate, connection_):
     connection_.refresh_from_db()
     assert connection_.status == Connection.Status.ENDED
     assert AuditEvent.objects.get(action="connection.ended").actor_inmate == inmate
+
+
+def test_ending_a_connection_refunds_photos_not_yet_reviewed(django_capture_on_commit_callbacks):
+    """Found in review: a pending photo was still approved and delivered after the sender left."""
+    from django.core import mail
+    from tests.console.helpers import make_photo
+
+    from kinframe.credits.selectors import balance_of
+    from kinframe.photos.models import Photo
+
+    connection = ConnectionFactory()
+    pending = make_photo(connection, credits=300)
+    delivered = make_photo(connection, status=Photo.Status.APPROVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        connection_end(connection=connection, sender=connection.sender)
+    pending.refresh_from_db()
+    delivered.refresh_from_db()
+    assert pending.status == Photo.Status.UNDELIVERABLE
+    assert delivered.status == Photo.Status.APPROVED
+    assert balance_of(connection.sender) == 200
+    assert "connection was ended" in mail.outbox[-1].body

@@ -18,8 +18,11 @@ from kinframe.photos.services import photo_send
 THREADS = 20
 
 
-def send_at_once(sender, connection) -> list[str]:
-    """Start THREADS sends of one real JPEG together (barrier); return each one's outcome."""
+def send_at_once(sender, connections) -> list[str]:
+    """Start THREADS sends of one real JPEG together (barrier), the n-th over ``connections[n]``
+    (or all over one connection); return each one's outcome."""
+    if not isinstance(connections, list):
+        connections = [connections] * THREADS
     jpeg = image_bytes("JPEG", (320, 240))
     barrier = threading.Barrier(THREADS)
     outcomes: list[str] = []
@@ -28,7 +31,7 @@ def send_at_once(sender, connection) -> list[str]:
     def send(n: int) -> None:
         try:
             barrier.wait(timeout=30)
-            photo_send(sender=sender, connection=connection, upload=upload(f"{n}.jpg", jpeg))
+            photo_send(sender=sender, connection=connections[n], upload=upload(f"{n}.jpg", jpeg))
             result = "sent"
         except InsufficientCredits:
             result = "refused"
@@ -45,6 +48,21 @@ def send_at_once(sender, connection) -> list[str]:
     for thread in threads:
         thread.join(timeout=120)
     return sorted(outcomes)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_sends_to_twenty_people_from_500_credits_make_exactly_five_photos(
+    on_postgres,
+):
+    """The wallet lock alone, with no connection row shared between the sends."""
+    first = ConnectionFactory()
+    sender = first.sender
+    connections = [first] + [ConnectionFactory(sender=sender) for _ in range(THREADS - 1)]
+    give_credits(sender, 500)
+    assert send_at_once(sender, connections) == ["refused"] * 15 + ["sent"] * 5
+    assert balance_of(sender) == 0
+    assert Photo.objects.count() == 5
 
 
 @pytest.mark.postgres
@@ -87,15 +105,18 @@ class _UnlockedWallets:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_without_the_wallet_lock_the_same_credits_are_spent_many_times(on_postgres, monkeypatch):
-    connection = ConnectionFactory()
-    sender = connection.sender
+    # Twenty different people, so nothing but the wallet stands between the sends (one connection
+    # would make them queue on its row: see _check_connection).
+    first = ConnectionFactory()
+    sender = first.sender
+    connections = [first] + [ConnectionFactory(sender=sender) for _ in range(THREADS - 1)]
     give_credits(sender, 500)
 
     class UnlockedWallet:
         objects = _UnlockedWallets(THREADS)
 
     monkeypatch.setattr(credits_services, "Wallet", UnlockedWallet)
-    outcomes = send_at_once(sender, connection)
+    outcomes = send_at_once(sender, connections)
 
     # Every send saw 500 credits, so all twenty went through and paid for one photo between them.
     assert outcomes == ["sent"] * THREADS

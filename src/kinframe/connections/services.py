@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 
 from kinframe.audit.services import audit_log
 from kinframe.facilities.models import Inmate
+from kinframe.photos.services import UNDELIVERABLE_ENDED, photos_undeliverable_for_inmate
 
 from .models import Connection
 
@@ -181,12 +182,24 @@ def connection_end(
     was = connection.status
     connection.status = Connection.Status.ENDED
     connection.save(update_fields=["status"])
+    # Photos still waiting for review were sent to someone who no longer takes them: refund them.
+    stopped = photos_undeliverable_for_inmate(
+        inmate=connection.inmate,
+        connection=connection,
+        actor=actor or sender or inmate,
+        actor_kind=_actor_kind(actor) if actor else None,
+        why=UNDELIVERABLE_ENDED,
+    )
     audit_log(
         "connection.ended",
         actor=actor or sender or inmate,
         actor_kind=_actor_kind(actor) if actor else None,
         target=connection,
         facility=connection.inmate.facility,
-        data={"was": was, "by": "sender" if sender is not None else "inmate"},
+        data={
+            "was": was,
+            "by": "sender" if sender is not None else "inmate",
+            "photos_undeliverable": stopped,
+        },
     )
     return connection

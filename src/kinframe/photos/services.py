@@ -115,18 +115,27 @@ def photo_withdraw(*, photo: Photo | int, sender) -> Photo:
     return photo
 
 
+UNDELIVERABLE_MOVED = "They are no longer at that facility."
+UNDELIVERABLE_ENDED = "The connection was ended before the photo was reviewed."
+
+
 @transaction.atomic
 def photo_mark_undeliverable(
-    *, photo: Photo | int, actor=None, actor_kind: str | None = None
+    *, photo: Photo | int, actor=None, actor_kind: str | None = None, why: str = UNDELIVERABLE_MOVED
 ) -> Photo:
-    """The recipient was released or moved before review: refund, and tell the sender."""
+    """The photo can no longer reach its recipient before review: refund, and tell the sender why.
+
+    ``why`` is shown to the sender (kept in ``failure_message``): the recipient was released or
+    moved, or the connection was ended.
+    """
     photo = _locked(photo)
     if photo.status not in (Photo.Status.RECEIVED, Photo.Status.PENDING_REVIEW):
         raise PhotoStateError(photo, "marked undeliverable")
     photo.status = Photo.Status.UNDELIVERABLE
+    photo.failure_message = why
     original = photo.original.name
     photo.original = ""  # a photo still being processed: its original is no longer needed
-    photo.save(update_fields=["status", "original"])
+    photo.save(update_fields=["status", "original", "failure_message"])
     if original:
         transaction.on_commit(lambda: _delete_file(original))
     credits_refund_photo(photo=photo, actor=actor, actor_kind=actor_kind)
@@ -165,13 +174,19 @@ def photo_record_view(
 # --- Sending ---------------------------------------------------------------------------------------
 
 
-def _check_connection(*, sender, connection: Connection) -> Connection:
-    """Re-read the connection and refuse unless photos may travel over it right now."""
-    # Not locked: the wallet row is what sends must queue on (it also covers sends to different
-    # people from one wallet); a connection ended a moment later is like one ended after the send.
-    connection = (
-        Connection.objects.select_related("inmate__facility").filter(pk=connection.pk).first()
-    )
+def _check_connection(*, sender, connection: Connection, lock: bool = False) -> Connection:
+    """Re-read the connection and refuse unless photos may travel over it right now.
+
+    With ``lock`` (inside the send's transaction) the connection and inmate rows are locked, the
+    same rows that ending the connection and releasing or moving the person lock. So a send either
+    commits first, and the photos it charged are then refunded by the release, or it waits and
+    then sees the person gone: a photo is never charged for someone who can no longer get it.
+    Lock order everywhere: connection, inmate, photo, wallet.
+    """
+    rows = Connection.objects.select_related("inmate__facility")
+    if lock:
+        rows = rows.select_for_update(of=("self", "inmate"))
+    connection = rows.filter(pk=connection.pk).first()
     if connection is None or connection.sender_id != sender.pk:
         raise PhotoSendError("You can only send photos to people you are connected with.")
     if connection.status != Connection.Status.APPROVED:
@@ -241,7 +256,7 @@ def photo_send_many(*, sender, connection: Connection, uploads: Sequence) -> lis
     stored: list[str] = []
     try:
         with transaction.atomic():
-            connection = _check_connection(sender=sender, connection=connection)
+            connection = _check_connection(sender=sender, connection=connection, lock=True)
             inmate = connection.inmate
             photos = []
             for upload, name in named:
@@ -434,22 +449,31 @@ def photos_requeue_stuck(*, older_than: timedelta = PROCESSING_TIMEOUT) -> int:
 
 
 def photos_undeliverable_for_inmate(
-    *, inmate: Inmate, actor=None, actor_kind: str | None = None, facility=None
+    *,
+    inmate: Inmate,
+    actor=None,
+    actor_kind: str | None = None,
+    facility=None,
+    connection=None,
+    why: str = UNDELIVERABLE_MOVED,
 ) -> int:
-    """The person was released or moved: every photo still on its way becomes undeliverable.
+    """The person was released or moved, or a connection ended: photos still on their way stop.
 
-    Each photo is refunded once and its sender told. ``facility`` limits it to photos addressed to
-    that facility (for a transfer, the one they left). Returns how many photos it changed.
+    Each photo becomes undeliverable, is refunded once and its sender told ``why``. ``facility``
+    limits it to photos addressed to that facility (for a transfer, the one they left);
+    ``connection`` to photos sent over that connection. Returns how many photos it changed.
     """
     pending = Photo.objects.filter(
         inmate=inmate, status__in=(Photo.Status.RECEIVED, Photo.Status.PENDING_REVIEW)
     )
     if facility is not None:
         pending = pending.filter(facility=facility)
+    if connection is not None:
+        pending = pending.filter(connection=connection)
     count = 0
     for pk in pending.values_list("pk", flat=True):
         try:
-            photo_mark_undeliverable(photo=pk, actor=actor, actor_kind=actor_kind)
+            photo_mark_undeliverable(photo=pk, actor=actor, actor_kind=actor_kind, why=why)
         except PhotoStateError:
             continue  # reviewed or withdrawn a moment ago
         count += 1
