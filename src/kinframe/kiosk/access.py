@@ -84,6 +84,18 @@ def remember_device(request: HttpRequest, response: HttpResponse) -> HttpRespons
     return response
 
 
+def _count_failure(key: str) -> int:
+    """Add one failure atomically (two screens failing at once both count) and return the total."""
+    cache.add(key, 0, LOCKOUT_SECONDS)
+    try:
+        failures = cache.incr(key)
+        cache.touch(key, LOCKOUT_SECONDS)  # locked until 15 minutes after the last wrong PIN
+        return failures
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, LOCKOUT_SECONDS)
+        return 1
+
+
 def _device_key(request: HttpRequest) -> str:
     return f"kiosk:pin-failures-device:{device_id(request)}"
 
@@ -119,9 +131,8 @@ def kiosk_sign_in(request: HttpRequest, *, facility_code: str, number: str, pin:
     else:
         ok = inmate.check_pin(pin)
     if not ok:
-        failures += 1
-        cache.set(key, failures, LOCKOUT_SECONDS)
-        cache.set(device_key, cache.get(device_key, 0) + 1, LOCKOUT_SECONDS)
+        failures = _count_failure(key)
+        _count_failure(device_key)
         if inmate is not None:
             # Whoever typed the wrong PIN is unknown: the event is the system's, about the inmate.
             audit_log("kiosk.sign_in_failed", target=inmate, data={"failures": failures})
