@@ -301,6 +301,9 @@ RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASKS["default"]["QUEUES"]}
 
 STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
 
+# --- API ---------------------------------------------------------------------------------------------
+KINFRAME_API_RATE = env("KINFRAME_API_RATE", "600/min")  # requests per API client
+
 # --- Cache -------------------------------------------------------------------------------------------
 # Counts failed kiosk PINs and allauth's rate limits. One `kinframe serve` process shares its memory
 # cache across its threads; several web processes or hosts must share one: CACHE_URL=redis://... or db.

@@ -141,7 +141,9 @@ def rejection_reason_save(
 
 
 @transaction.atomic
-def inmate_release(*, inmate: Inmate, actor=None) -> Inmate:
+def inmate_release(
+    *, inmate: Inmate, actor=None, actor_kind: str | None = None, audit_data: dict | None = None
+) -> Inmate:
     """The person has left custody: they can no longer be found, sign in, or receive photos.
 
     Photos still on their way become undeliverable and are refunded, in the same transaction.
@@ -153,19 +155,27 @@ def inmate_release(*, inmate: Inmate, actor=None) -> Inmate:
         return inmate
     inmate.status = Inmate.Status.RELEASED
     inmate.save(update_fields=["status", "updated_at"])
-    refunded = photos_undeliverable_for_inmate(inmate=inmate, actor=actor)
+    refunded = photos_undeliverable_for_inmate(inmate=inmate, actor=actor, actor_kind=actor_kind)
     audit_log(
         "inmate.released",
         actor=actor,
+        actor_kind=actor_kind,
         target=inmate,
         facility=inmate.facility,
-        data={"photos_undeliverable": refunded},
+        data={**(audit_data or {}), "photos_undeliverable": refunded},
     )
     return inmate
 
 
 @transaction.atomic
-def inmate_transfer(*, inmate: Inmate, facility: Facility, actor=None) -> Inmate:
+def inmate_transfer(
+    *,
+    inmate: Inmate,
+    facility: Facility,
+    actor=None,
+    actor_kind: str | None = None,
+    audit_data: dict | None = None,
+) -> Inmate:
     """Move the person to another facility of the same agency (the inmate number stays theirs).
 
     Photos sent to the facility they left were reviewed under its rules, so the ones not yet
@@ -181,24 +191,126 @@ def inmate_transfer(*, inmate: Inmate, facility: Facility, actor=None) -> Inmate
         return inmate
     inmate.facility = facility
     inmate.save(update_fields=["facility", "updated_at"])
-    refunded = photos_undeliverable_for_inmate(inmate=inmate, actor=actor, facility=previous)
+    refunded = photos_undeliverable_for_inmate(
+        inmate=inmate, actor=actor, actor_kind=actor_kind, facility=previous
+    )
     audit_log(
         "inmate.transferred",
         actor=actor,
+        actor_kind=actor_kind,
         target=inmate,
         facility=previous,
-        data={"from": previous.code, "to": facility.code, "photos_undeliverable": refunded},
+        data={
+            **(audit_data or {}),
+            "from": previous.code,
+            "to": facility.code,
+            "photos_undeliverable": refunded,
+        },
     )
     return inmate
 
 
 @transaction.atomic
-def inmate_readmit(*, inmate: Inmate, actor=None) -> Inmate:
+def inmate_readmit(
+    *, inmate: Inmate, actor=None, actor_kind: str | None = None, audit_data: dict | None = None
+) -> Inmate:
     """A released person is booked again under the same number; their connections still stand."""
     inmate = Inmate.objects.select_for_update().get(pk=inmate.pk)
     if inmate.status == Inmate.Status.ACTIVE:
         return inmate
     inmate.status = Inmate.Status.ACTIVE
     inmate.save(update_fields=["status", "updated_at"])
-    audit_log("inmate.readmitted", actor=actor, target=inmate, facility=inmate.facility)
+    audit_log(
+        "inmate.readmitted",
+        actor=actor,
+        actor_kind=actor_kind,
+        target=inmate,
+        facility=inmate.facility,
+        data=audit_data or {},
+    )
     return inmate
+
+
+@transaction.atomic
+def inmate_book(
+    *,
+    agency,
+    facility: Facility,
+    number: str,
+    first_name: str,
+    last_name: str,
+    actor=None,
+    actor_kind: str | None = None,
+    audit_data: dict | None = None,
+) -> tuple[Inmate, bool]:
+    """The agency's roster says this person is held at ``facility`` under ``number``: make it so.
+
+    Books a new person (returns ``(inmate, True)``) or brings the existing record in line
+    (``(inmate, False)``): corrects the names, moves them through ``inmate_transfer`` (which
+    refunds photos addressed to the facility they left) and readmits them through
+    ``inmate_readmit`` if they had been released. A roster feed sends the same line again and
+    again, so an unchanged person writes nothing. ``audit_data`` is added to the audit event, e.g.
+    which API client asked. A booking that races another booking of the same number becomes an
+    update instead of failing.
+    """
+    from django.db import IntegrityError
+
+    number, first_name, last_name = number.strip(), first_name.strip(), last_name.strip()
+    if facility.agency_id != agency.pk:
+        raise FacilitySettingsError("That facility belongs to another agency.")
+    if not number or not first_name or not last_name:
+        raise FacilitySettingsError("A booking needs an inmate number, a first and a last name.")
+    if len(number) > 32 or len(first_name) > 100 or len(last_name) > 100:
+        raise FacilitySettingsError(
+            "Keep the inmate number under 32 and each name under 100 characters."
+        )
+    extra = dict(audit_data or {})
+    inmate = Inmate.objects.select_for_update().filter(agency=agency, number=number).first()
+    if inmate is None:
+        try:
+            with transaction.atomic():
+                inmate = Inmate.objects.create(
+                    agency=agency,
+                    facility=facility,
+                    number=number,
+                    first_name=first_name,
+                    last_name=last_name,
+                )
+        except IntegrityError:  # booked by a concurrent request a moment ago
+            inmate = Inmate.objects.select_for_update().get(agency=agency, number=number)
+        else:
+            audit_log(
+                "inmate.booked",
+                actor=actor,
+                actor_kind=actor_kind,
+                target=inmate,
+                facility=facility,
+                data={**extra, "number": number, "facility": facility.code},
+            )
+            return inmate, True
+
+    changes: dict = {}
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if getattr(inmate, field) != value:
+            changes[field] = [getattr(inmate, field), value]
+            setattr(inmate, field, value)
+    if changes:
+        inmate.save(update_fields=[*changes, "updated_at"])
+    if inmate.facility_id != facility.pk:
+        changes["facility"] = [inmate.facility.code, facility.code]
+        inmate = inmate_transfer(
+            inmate=inmate, facility=facility, actor=actor, actor_kind=actor_kind, audit_data=extra
+        )
+    if inmate.status != Inmate.Status.ACTIVE:
+        changes["status"] = [inmate.status, Inmate.Status.ACTIVE.value]
+        inmate = inmate_readmit(inmate=inmate, actor=actor, actor_kind=actor_kind, audit_data=extra)
+    if changes:
+        audit_log(
+            "inmate.rebooked",
+            actor=actor,
+            actor_kind=actor_kind,
+            target=inmate,
+            facility=facility,
+            data={**extra, **changes},
+        )
+    return inmate, False
