@@ -10,7 +10,9 @@ from django.utils import timezone
 from .models import Purchase
 
 DAILY_WINDOW = timedelta(hours=24)
-# An unpaid checkout counts against the daily limit only while it can still be paid.
+# How long after it opens an unpaid checkout can still be paid: Stripe's session expires after 31
+# minutes (``providers.stripe.CHECKOUT_EXPIRES_SECONDS``), the sandbox page closes after 30. An unpaid
+# checkout counts against the daily limit for this long, a little longer than it can be paid.
 OPEN_CHECKOUT_WINDOW = timedelta(minutes=35)
 
 
@@ -18,13 +20,35 @@ def purchases_for(*, user) -> QuerySet[Purchase]:
     return Purchase.objects.filter(user=user).order_by("-created_at", "-id")
 
 
-def credits_bought_recently(*, user, now=None) -> int:
-    """Credits paid for (or in an open checkout) in the last 24 hours, for the daily limit."""
+def open_checkouts_q(*, now) -> Q:
+    """Purchases not paid yet whose checkout can still be paid.
+
+    A declined card leaves the purchase FAILED, but the checkout stays payable (Stripe's page lets
+    the sender try another card; so does the sandbox's), so a failed purchase counts exactly like
+    an unpaid one. Otherwise a declined checkout would free its share of the daily limit, the
+    sender could buy the limit again elsewhere and then pay the declined checkout too. Only a
+    failure before any checkout was opened (no session: the processor could not be reached) can
+    never be paid, and does not count.
+    """
+    return Q(
+        status__in=[Purchase.Status.CREATED, Purchase.Status.FAILED],
+        created_at__gte=now - OPEN_CHECKOUT_WINDOW,
+    ) & ~Q(status=Purchase.Status.FAILED, provider_reference="")
+
+
+def credits_bought_recently(*, user, now=None, include_open: bool = True) -> int:
+    """Credits paid for in the last 24 hours, plus (``include_open``) those in payable checkouts.
+
+    This is what the daily limit is checked against; ``include_open=False`` gives only what was
+    actually paid.
+    """
     now = now or timezone.now()
     counted = Q(
         status__in=[Purchase.Status.PAID, Purchase.Status.REFUNDED, Purchase.Status.CHARGED_BACK],
         paid_at__gte=now - DAILY_WINDOW,
-    ) | Q(status=Purchase.Status.CREATED, created_at__gte=now - OPEN_CHECKOUT_WINDOW)
+    )
+    if include_open:
+        counted |= open_checkouts_q(now=now)
     total = Purchase.objects.filter(counted, user=user).aggregate(total=Sum("credits"))["total"]
     return total or 0
 

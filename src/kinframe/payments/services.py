@@ -8,7 +8,10 @@ services can never wait on each other), re-checks the purchase's state, moves cr
 - ``purchase_refund:<id>:<refunded>``  each refund, named by the purchase's refunded total after it
 - ``chargeback:<id>``                  the one reversal a disputed payment causes
 
-so a retried request, a replayed webhook or two workers racing can never pay twice.
+so a retried request, a replayed webhook or two workers racing can never pay twice. A refund's
+provider idempotency key is ``kinframe-refund-<id>-after-<refunded total before it>``, so a refund
+the provider made but the database lost is the same refund when retried (see ``_refund_locked``).
+``purchase_refund_unspent`` refunds each purchase in its own transaction, never all in one.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from kinframe.audit.services import audit_log
 from kinframe.credits.models import LedgerEntry
+from kinframe.credits.selectors import balance_of
 from kinframe.credits.services import ledger_post, wallet_lock
 
 from .models import PaymentEvent, Purchase
@@ -41,6 +45,15 @@ class PurchaseError(ValueError):
 
 class RefundError(ValueError):
     """A refund cannot be made as asked; the message is for the person asking."""
+
+
+class RefundPartlyFailed(RefundError):
+    """Some purchases were refunded (and stay refunded), others failed; the message says both."""
+
+    def __init__(self, message: str, *, refunded: list[Purchase], failed: list[tuple[int, str]]):
+        super().__init__(message)
+        self.refunded = refunded
+        self.failed = failed
 
 
 class WebhookRejected(Exception):
@@ -91,11 +104,19 @@ def purchase_create(
     recent = credits_bought_recently(user=user)
     if recent + credits > settings.CREDITS_DAILY_LIMIT:
         left = max(settings.CREDITS_DAILY_LIMIT - recent, 0)
-        raise PurchaseError(
+        message = (
             f"You can buy at most {dollars(settings.CREDITS_DAILY_LIMIT)} of credits in 24 hours. "
             f"You can buy {left:,} more credits now"
             + (", or try again tomorrow." if left else "; try again tomorrow.")
         )
+        unpaid = recent - credits_bought_recently(user=user, include_open=False)
+        if unpaid:
+            # A declined checkout counts too; say so, or the sender cannot see why.
+            message += (
+                f" This counts {unpaid:,} credits in a checkout you opened in the last half hour "
+                "that can still be paid; once it closes unpaid, they no longer count."
+            )
+        raise PurchaseError(message)
     purchase = Purchase.objects.create(
         user=user,
         credits=credits,
@@ -169,7 +190,17 @@ def purchase_confirm(
     payment_reference: str = "",
     event: PaymentEvent | None = None,
 ) -> Purchase:
-    """The provider says the card was charged: grant the credits, once, and email a receipt."""
+    """The provider says the card was charged: grant the credits, once, and email a receipt.
+
+    A FAILED purchase can still be confirmed: the card page stays open after a decline and the
+    sender may pay with another card. That cannot break the daily limit, because a failed purchase
+    whose checkout can still be paid counts against the limit like an unpaid one
+    (``selectors.open_checkouts_q``), so ``purchase_create`` refuses purchases that would need its
+    share. If the limit is exceeded anyway (a payment made in time whose webhook arrived after the
+    checkout stopped counting, or a limit lowered since), the credits are still granted: the card
+    has been charged, and keeping the money without the credits would be worse. It is logged and
+    audited (``purchase.over_daily_limit``) so an operator can look at it and refund if needed.
+    """
     purchase = _locked_purchase(purchase)
     if purchase.status not in (Purchase.Status.CREATED, Purchase.Status.FAILED):
         return purchase  # already paid (a replayed or duplicate event): nothing more to do
@@ -207,6 +238,20 @@ def purchase_confirm(
             "event": event.event_id if event else "",
         },
     )
+    paid_recently = credits_bought_recently(user=purchase.user, include_open=False)
+    if paid_recently > settings.CREDITS_DAILY_LIMIT:
+        logger.warning(
+            "Purchase %s took user %s to %s credits paid in 24 hours (limit %s)",
+            purchase.pk,
+            purchase.user_id,
+            paid_recently,
+            settings.CREDITS_DAILY_LIMIT,
+        )
+        audit_log(
+            "purchase.over_daily_limit",
+            target=purchase,
+            data={"paid_in_24h": paid_recently, "limit": settings.CREDITS_DAILY_LIMIT},
+        )
     purchase_id = purchase.pk
     transaction.on_commit(lambda: send_receipt(purchase_id=purchase_id))
     return purchase
@@ -261,6 +306,7 @@ def purchase_refund(
 
     ``credits=None`` refunds everything not yet refunded, or with ``unspent_only`` as much of that
     as the wallet still holds. A refund never takes the wallet below zero: spent credits stay spent.
+    One transaction: see ``_refund_locked`` for what happens if it fails after the provider call.
     """
     purchase = _locked_purchase(purchase)
     wallet_balance = wallet_lock(purchase.user).balance
@@ -283,19 +329,55 @@ def purchase_refund(
             f"Only {max(wallet_balance, 0):,} of purchase #{purchase.pk}'s credits are unspent; "
             "refund the unspent part instead."
         )
+    _refund_locked(purchase=purchase, credits=credits, actor=actor)
+    return purchase
+
+
+def _refund_idempotency_key(purchase: Purchase) -> str:
+    """The provider idempotency key of the next refund of ``purchase``; see ``_refund_locked``."""
+    return f"kinframe-refund-{purchase.pk}-after-{purchase.refunded_credits}"
+
+
+def _refund_locked(*, purchase: Purchase, credits: int, actor=None) -> None:
+    """Ask the provider to refund ``credits`` of ``purchase``, then record it in the ledger.
+
+    The caller holds the wallet and purchase locks in its transaction and has checked ``credits``
+    against the purchase and the wallet. The provider is called under those locks so nothing can
+    spend the credits or refund the purchase between that check and the ledger write.
+
+    The provider call cannot be rolled back: if the transaction fails after it (the ledger write
+    or the commit fails, the process dies), the card has the money back while the books still
+    show the credits. Two things make that come right without a second refund:
+
+    - The idempotency key names the refund by the purchase's refunded total *before* it
+      (``kinframe-refund-<id>-after-<refunded>``), not by its amount. There is only ever one
+      such refund: once it is recorded the total moves on and the next refund gets a new key.
+      So a retry (the sender asks again, an operator repeats the action) sends the same key and
+      the provider returns the refund it already made: the sandbox derives the refund id from
+      the key, and Stripe replays its saved answer for 24 hours. If the wallet changed in the
+      meantime and the retry asks for a different amount, Stripe refuses the request (same key,
+      other parameters) instead of refunding a second time; the sender sees an error and the
+      webhook below settles the books.
+    - Stripe also sends ``charge.refunded`` with the charge's refunded total, and
+      ``purchase_refund_reconcile`` records whatever the books lack (below zero if the credits
+      were spent since: the money is gone). If that event arrives while this transaction holds
+      the lock it waits, or gets a 503 and is delivered again, and then finds nothing missing.
+      Once it has recorded the lost refund, the refunded total has moved past the key, so a
+      later request is a new refund of what is left, checked against the wallet as usual.
+
+    The one gap: Stripe forgets keys after 24 hours, so if webhooks are not arriving a retry
+    after that could refund twice; the ``payment.webhook`` audit trail shows whether they are.
+    """
     refunded_total = purchase.refunded_credits + credits
     try:
         refund_id = get_provider(purchase.provider).refund(
-            purchase=purchase,
-            credits=credits,
-            idempotency_key=f"kinframe-refund-{purchase.pk}-{refunded_total}",
+            purchase=purchase, credits=credits, idempotency_key=_refund_idempotency_key(purchase)
         )
     except ProviderError as exc:
         raise RefundError(str(exc)) from exc
     _record_refund(
         purchase=purchase, refunded_total=refunded_total, actor=actor, refund_id=refund_id
     )
-    return purchase
 
 
 def _record_refund(
@@ -332,22 +414,96 @@ def _record_refund(
     )
 
 
-@transaction.atomic
 def purchase_refund_unspent(*, user) -> list[Purchase]:
-    """A sender asks for their unspent credits back, free: newest purchases are refunded first."""
-    left = wallet_lock(user).balance
-    if left <= 0:
+    """A sender asks for their unspent credits back, free: newest purchases are refunded first.
+
+    Each purchase is refunded in a transaction of its own (lock the wallet and the purchase,
+    re-check what is refundable, call the provider, write the ledger, commit), never all in one:
+    the provider cannot take back a refund it has made, so a failure on a later purchase must not
+    roll back the ledger entries of the earlier ones. A purchase that cannot be refunded
+    (the processor refuses or is down) does not stop the others; a database failure does, as
+    the next ones would likely fail too. If a refund fails after the provider call, see
+    ``_refund_locked``: a retry reuses the same provider refund.
+
+    Returns the refunded purchases when all went well. If some were refunded and some failed it
+    raises ``RefundPartlyFailed`` (a ``RefundError``) whose message says both; earlier refunds stay
+    done. If nothing could be refunded it raises ``RefundError``.
+
+    Call it outside any transaction (requests are not atomic in Kinframe), or an outer rollback
+    would undo the ledger entries of refunds the card has already received.
+    """
+    if balance_of(user) <= 0:
         raise RefundError("You have no unspent credits to refund.")
-    refunded: list[Purchase] = []
-    for purchase in refundable_purchases(user=user).select_for_update():
-        if left <= 0:
-            break
-        take = min(purchase.remaining_credits, left)
-        refunded.append(purchase_refund(purchase=purchase, credits=take, actor=user))
-        left -= take
-    if not refunded:
+    candidates = list(refundable_purchases(user=user).values_list("pk", flat=True))
+    if not candidates:
         raise RefundError("Your credits did not come from a card purchase that can be refunded.")
-    return refunded
+    refunded: list[tuple[Purchase, int]] = []
+    failed: list[tuple[int, str]] = []
+    for purchase_id in candidates:
+        try:
+            done = _purchase_refund_unspent_part(purchase_id=purchase_id, actor=user)
+        except RefundError as exc:
+            logger.warning("Refund of purchase %s failed: %s", purchase_id, exc)
+            failed.append((purchase_id, str(exc)))
+            continue
+        except DatabaseError:
+            logger.exception("Refund of purchase %s failed in the database", purchase_id)
+            failed.append((purchase_id, "It could not be completed right now."))
+            break
+        if done is None:
+            break  # the wallet is empty: nothing more to refund
+        if done[1]:
+            refunded.append(done)
+    if failed:
+        message = _refund_outcome_message(refunded=refunded, failed=failed)
+        if refunded:
+            raise RefundPartlyFailed(
+                message, refunded=[purchase for purchase, _ in refunded], failed=failed
+            )
+        raise RefundError(message)
+    if not refunded:
+        raise RefundError("You have no unspent credits to refund.")
+    return [purchase for purchase, _ in refunded]
+
+
+def _refund_outcome_message(
+    *, refunded: list[tuple[Purchase, int]], failed: list[tuple[int, str]]
+) -> str:
+    """What the sender is told when some refunds failed: what was refunded, what was not."""
+    parts = []
+    if refunded:
+        credits = sum(part for _, part in refunded)
+        numbers = ", ".join(f"#{purchase.pk}" for purchase, _ in refunded)
+        parts.append(
+            f"{credits:,} credits ({dollars(credits)}) are on their way back to your card "
+            f"(purchase {numbers}). Card refunds take 5 to 10 days to appear."
+        )
+    parts += [f"The refund of purchase #{pk} failed: {message}" for pk, message in failed]
+    parts.append(
+        "The credits not refunded are still in your account; try again later."
+        if refunded
+        else "Nothing was refunded: your credits are still in your account. Try again later."
+    )
+    return " ".join(parts)
+
+
+@transaction.atomic
+def _purchase_refund_unspent_part(*, purchase_id: int, actor) -> tuple[Purchase, int] | None:
+    """Refund one purchase's share of the unspent credits, as one unit; None if the wallet is empty.
+
+    Re-checked under the locks: the wallet may have been spent, or the purchase refunded or
+    charged back, since the sender asked.
+    """
+    purchase = _locked_purchase(purchase_id)
+    balance = wallet_lock(purchase.user).balance
+    if balance <= 0:
+        return None
+    if purchase.status not in (Purchase.Status.PAID, Purchase.Status.REFUNDED):
+        return purchase, 0
+    credits = min(purchase.remaining_credits, balance)
+    if credits > 0:
+        _refund_locked(purchase=purchase, credits=credits, actor=actor)
+    return purchase, credits
 
 
 @transaction.atomic

@@ -36,6 +36,8 @@ def sandbox_checkout(request: HttpRequest, session_id: str) -> HttpResponse:
         raise Http404("No such checkout.")
     if purchase.status == Purchase.Status.PAID:
         return redirect(purchase.success_url or "/")
+    # After a decline the page stays open for another card, as Stripe's does; the daily limit
+    # therefore counts a failed purchase's checkout while it is payable (selectors.open_checkouts_q).
     open_ = purchase.status in (Purchase.Status.CREATED, Purchase.Status.FAILED) and (
         timezone.now() - purchase.created_at < OPEN_CHECKOUT_WINDOW - timedelta(minutes=5)
     )

@@ -25,6 +25,7 @@ from .base import (
 # checkouts from holding the daily limit for long.
 CHECKOUT_EXPIRES_SECONDS = 31 * 60
 UNAVAILABLE = "The card processor could not be reached. Nothing was charged; please try again."
+REFUND_UNAVAILABLE = "The card processor could not make the refund right now."
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -134,6 +135,6 @@ class StripeProvider(PaymentProvider):
                 {"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as exc:
-            message = getattr(exc, "user_message", None) or UNAVAILABLE
+            message = getattr(exc, "user_message", None) or REFUND_UNAVAILABLE
             raise ProviderError(message) from exc
         return refund.id
