@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
+from kinframe.admin_readonly import ReadOnlyModelAdmin
+
 from .models import ApiClient, IdempotencyRecord
 from .services import api_client_create, api_client_update
 
@@ -56,19 +58,10 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(ReadOnlyModelAdmin):
     """Read-only: what each client asked, under which key, and the answer it was given."""
 
     list_display = ["created_at", "client", "method", "path", "key", "response_status"]
     list_filter = ["client__agency", "method", "response_status"]
     search_fields = ["key", "path"]
     list_select_related = ["client"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

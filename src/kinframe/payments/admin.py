@@ -6,19 +6,10 @@ recorded in the ledger and audited.
 
 from django.contrib import admin, messages
 
+from kinframe.admin_readonly import ReadOnlyModelAdmin
+
 from .models import PaymentEvent, Purchase
 from .services import RefundError, purchase_refund, sandbox_simulate_chargeback
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _each(modeladmin, request, queryset, action, done: str):
@@ -32,7 +23,7 @@ def _each(modeladmin, request, queryset, action, done: str):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ReadOnlyAdmin):
+class PurchaseAdmin(ReadOnlyModelAdmin):
     list_display = [
         "id",
         "created_at",
@@ -88,7 +79,7 @@ class PurchaseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaymentEvent)
-class PaymentEventAdmin(ReadOnlyAdmin):
+class PaymentEventAdmin(ReadOnlyModelAdmin):
     list_display = ["received_at", "provider", "event_type", "event_id", "purchase", "processed_at"]
     list_filter = ["provider", "event_type"]
     search_fields = ["event_id"]

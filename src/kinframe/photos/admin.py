@@ -6,18 +6,9 @@ the ledger), so support staff can look a photo up for a family without being abl
 
 from django.contrib import admin
 
+from kinframe.admin_readonly import ReadOnlyModelAdmin
+
 from .models import Photo, PhotoView
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PhotoViewInline(admin.TabularInline):
@@ -32,7 +23,7 @@ class PhotoViewInline(admin.TabularInline):
 
 
 @admin.register(Photo)
-class PhotoAdmin(ReadOnly):
+class PhotoAdmin(ReadOnlyModelAdmin):
     list_display = ["public_id", "status", "facility", "sender", "inmate", "price", "created_at"]
     list_filter = ["status", "facility"]
     search_fields = ["public_id", "sender__username", "inmate__number", "sha256"]
