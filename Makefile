@@ -46,6 +46,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	KINFRAME_TESTING=1 $(BIN)/kinframe makemigrations --check --dry-run
 	KINFRAME_TESTING=1 $(BIN)/kinframe check
+	KINFRAME_TESTING=1 $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -8,4 +8,7 @@ from .models import User
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "email", "phone", "is_active", "is_superuser", "date_joined"]
     search_fields = ["username", "email", "phone"]
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Contact", {"fields": ["phone", "phone_verified"]}))
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        ("Contact", {"fields": ["phone", "phone_verified"]}),
+    )

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from .access import signed_in_user
+
 
 def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
@@ -38,11 +40,12 @@ def session_passed_second_factor(request: HttpRequest) -> bool:
     too, since enrolling it meant typing a valid code. Having a device is not enough: Django's own
     admin login, for one, never asks for the code.
     """
-    records = get_authentication_records(request, request.user)
+    user = signed_in_user(request)
+    records = get_authentication_records(request, user)
     if any(record.get("method") == "mfa" for record in records):
         return True
-    totp = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).first()
-    last_login = request.user.last_login
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    last_login = user.last_login
     return totp is not None and last_login is not None and totp.created_at >= last_login
 
 

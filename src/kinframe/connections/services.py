@@ -23,7 +23,16 @@ from .models import Connection
 # After a decline the sender waits this long before asking the same person again, so a person who
 # said no is not asked over and over.
 DECLINE_COOL_OFF = timedelta(days=30)
-RELATIONSHIP_MAX_LENGTH = Connection._meta.get_field("relationship").max_length
+
+
+def _relationship_max_length() -> int:
+    """The model's bound on ``relationship``, read once so forms and checks can't drift from it."""
+    max_length = Connection._meta.get_field("relationship").max_length
+    assert max_length is not None, "Connection.relationship must be a bounded CharField"
+    return max_length
+
+
+RELATIONSHIP_MAX_LENGTH = _relationship_max_length()
 
 
 class ConnectionNotAllowed(ValueError):
@@ -55,55 +64,56 @@ def connection_request(*, sender, inmate: Inmate | int, relationship: str = "") 
     """Ask to send photos to ``inmate``. The new connection waits in ``requested`` for their answer."""
     pk = inmate.pk if isinstance(inmate, Inmate) else inmate
     # Locking the person serialises two requests for them and any release arriving at the same time.
-    inmate = Inmate.objects.select_for_update(of=("self",)).select_related("facility").get(pk=pk)
+    person = Inmate.objects.select_for_update(of=("self",)).select_related("facility").get(pk=pk)
     relationship = (relationship or "").strip()
     if len(relationship) > RELATIONSHIP_MAX_LENGTH:
         raise ConnectionNotAllowed(
             f"Keep the relationship short (at most {RELATIONSHIP_MAX_LENGTH} characters)."
         )
-    if inmate.status != Inmate.Status.ACTIVE:
+    if person.status != Inmate.Status.ACTIVE:
         raise ConnectionNotAllowed(
-            f"{inmate.full_name} is no longer held at {inmate.facility.name}, "
+            f"{person.full_name} is no longer held at {person.facility.name}, "
             "so they cannot receive photos through Kinframe."
         )
-    if not inmate.facility.photos_enabled:
-        raise ConnectionNotAllowed(f"{inmate.facility.name} does not accept photos at the moment.")
+    if not person.facility.photos_enabled:
+        raise ConnectionNotAllowed(f"{person.facility.name} does not accept photos at the moment.")
 
-    previous = list(Connection.objects.filter(sender=sender, inmate=inmate).order_by("-created_at"))
+    previous = list(Connection.objects.filter(sender=sender, inmate=person).order_by("-created_at"))
     for earlier in previous:
         if earlier.status == Connection.Status.BLOCKED:
-            raise ConnectionNotAllowed(f"You cannot send a request to {inmate.full_name}.")
+            raise ConnectionNotAllowed(f"You cannot send a request to {person.full_name}.")
         if earlier.status == Connection.Status.APPROVED:
-            raise ConnectionNotAllowed(f"You are already connected to {inmate.full_name}.")
+            raise ConnectionNotAllowed(f"You are already connected to {person.full_name}.")
         if earlier.status == Connection.Status.REQUESTED:
             raise ConnectionNotAllowed(
-                f"You have already asked {inmate.full_name}; they have not answered yet."
+                f"You have already asked {person.full_name}; they have not answered yet."
             )
-    last_decline = next(
-        (c for c in previous if c.status == Connection.Status.DECLINED and c.decided_at), None
+    last_declined_at = next(
+        (c.decided_at for c in previous if c.status == Connection.Status.DECLINED and c.decided_at),
+        None,
     )
-    if last_decline and last_decline.decided_at > timezone.now() - DECLINE_COOL_OFF:
-        again = timezone.localdate(last_decline.decided_at + DECLINE_COOL_OFF)
+    if last_declined_at and last_declined_at > timezone.now() - DECLINE_COOL_OFF:
+        again = timezone.localdate(last_declined_at + DECLINE_COOL_OFF)
         raise ConnectionNotAllowed(
-            f"{inmate.full_name} declined your request. "
+            f"{person.full_name} declined your request. "
             f"You can ask again from {date_format(again, 'F j, Y')}."
         )
 
     try:
         with transaction.atomic():  # the open-pair constraint backs up the checks above
             connection = Connection.objects.create(
-                sender=sender, inmate=inmate, agency_id=inmate.agency_id, relationship=relationship
+                sender=sender, inmate=person, agency_id=person.agency_id, relationship=relationship
             )
     except IntegrityError as exc:
         raise ConnectionNotAllowed(
-            f"You have already asked {inmate.full_name}; they have not answered yet."
+            f"You have already asked {person.full_name}; they have not answered yet."
         ) from exc
     audit_log(
         "connection.requested",
         actor=sender,
         target=connection,
-        facility=inmate.facility,
-        data={"inmate": inmate.number, "relationship": relationship},
+        facility=person.facility,
+        data={"inmate": person.number, "relationship": relationship},
     )
     return connection
 

@@ -33,7 +33,7 @@ def facility_update_settings(
             "The photo price must be a whole number of credits, at least 1."
         )
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
-    changes = {}
+    changes: dict[str, list[bool] | list[int]] = {}
     if facility.photos_enabled != photos_enabled:
         changes["photos_enabled"] = [facility.photos_enabled, photos_enabled]
         facility.photos_enabled = photos_enabled

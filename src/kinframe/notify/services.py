@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context, TemplateDoesNotExist
+from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template, render_to_string
 
 
@@ -19,9 +20,9 @@ def send_email(*, to: str, subject: str, template: str, context: dict[str, Any])
     """
     context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
     # Plain text is not HTML: escaping it would turn "facility's" into "facility&#x27;s".
-    text = get_template(f"notify/email/{template}.txt").template.render(
-        Context(context, autoescape=False)
-    )
+    text_template = get_template(f"notify/email/{template}.txt")
+    assert isinstance(text_template, DjangoTemplate), "email templates use the Django engine"
+    text = text_template.template.render(Context(context, autoescape=False))
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     with contextlib.suppress(TemplateDoesNotExist):  # the HTML part is optional
         message.attach_alternative(

@@ -7,6 +7,7 @@ import json
 import logging
 import urllib.parse
 import urllib.request
+from typing import Protocol
 
 from django.conf import settings
 
@@ -17,6 +18,10 @@ logger = logging.getLogger(__name__)
 
 class SmsError(Exception):
     pass
+
+
+class SmsBackend(Protocol):
+    def send(self, *, to: str, body: str) -> None: ...
 
 
 class ConsoleSmsBackend:
@@ -44,7 +49,7 @@ class TwilioSmsBackend:
             raise SmsError(f"Twilio refused the message: {exc}") from exc
 
 
-BACKENDS = {"console": ConsoleSmsBackend, "twilio": TwilioSmsBackend}
+BACKENDS: dict[str, type[SmsBackend]] = {"console": ConsoleSmsBackend, "twilio": TwilioSmsBackend}
 
 
 def send_sms(*, to: str, body: str) -> None:

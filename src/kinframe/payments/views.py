@@ -13,6 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
+from kinframe.accounts.access import signed_in_user
+
 from .forms import SandboxCardForm
 from .models import Purchase
 from .providers import sandbox
@@ -30,7 +32,7 @@ def sandbox_checkout(request: HttpRequest, session_id: str) -> HttpResponse:
     path as Stripe; only the card's brand and last four digits go further.
     """
     purchase = Purchase.objects.filter(
-        provider="sandbox", provider_reference=session_id, user=request.user
+        provider="sandbox", provider_reference=session_id, user=signed_in_user(request)
     ).first()
     if purchase is None:
         raise Http404("No such checkout.")

@@ -10,11 +10,13 @@ from kinframe.admin_readonly import ReadOnlyModelAdmin
 
 from .models import Photo, PhotoView
 
+VIEW_FIELDS = ("viewed_at", "viewer_kind", "viewer_inmate", "viewer_user", "ip_address")
+
 
 class PhotoViewInline(admin.TabularInline):
     model = PhotoView
-    fields = ["viewed_at", "viewer_kind", "viewer_inmate", "viewer_user", "ip_address"]
-    readonly_fields = fields
+    fields = VIEW_FIELDS
+    readonly_fields = VIEW_FIELDS
     extra = 0
     can_delete = False
 

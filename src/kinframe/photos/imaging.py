@@ -124,6 +124,9 @@ class UnsupportedImage(ValueError):
     ``"too_large"``, ``"format"``, ``"header"``, ``"too_many_pixels"`` or ``"damaged"``.
     """
 
+    # Which upload it was, when known; ``photos.services`` fills it in for the sender's message.
+    filename: str = ""
+
     def __init__(self, message: str, *, code: str = "format") -> None:
         super().__init__(message)
         self.code = code
@@ -768,12 +771,12 @@ def _decode_heif_isolated(
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
-        status = 1
+        exit_code = 1
         try:
             os.close(read_fd)
-            status = _heif_child(data, shared, write_fd, capacity, max_pixels)
+            exit_code = _heif_child(data, shared, write_fd, capacity, max_pixels)
         finally:
-            os._exit(status)
+            os._exit(exit_code)
 
     os.close(write_fd)
     message = None
@@ -819,7 +822,7 @@ def _heif_child(
 
 def _read_until_eof(fd: int, deadline: float) -> bytes | None:
     """Everything the child writes, or None if it takes longer than the deadline."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:

@@ -10,6 +10,7 @@ import logging
 import os
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -186,22 +187,22 @@ def _check_connection(*, sender, connection: Connection, lock: bool = False) -> 
     rows = Connection.objects.select_related("inmate__facility")
     if lock:
         rows = rows.select_for_update(of=("self", "inmate"))
-    connection = rows.filter(pk=connection.pk).first()
-    if connection is None or connection.sender_id != sender.pk:
+    current = rows.filter(pk=connection.pk).first()
+    if current is None or current.sender_id != sender.pk:
         raise PhotoSendError("You can only send photos to people you are connected with.")
-    if connection.status != Connection.Status.APPROVED:
+    if current.status != Connection.Status.APPROVED:
         raise PhotoSendError(
-            f"{connection.inmate.full_name} has not approved your connection, "
+            f"{current.inmate.full_name} has not approved your connection, "
             "so you cannot send photos yet."
         )
-    inmate = connection.inmate
+    inmate = current.inmate
     if inmate.status != Inmate.Status.ACTIVE:
         raise PhotoSendError(
             f"{inmate.full_name} is no longer at {inmate.facility.name}; photos cannot be sent."
         )
     if not inmate.facility.photos_enabled:
         raise PhotoSendError(f"{inmate.facility.name} does not accept photos at the moment.")
-    return connection
+    return current
 
 
 def _upload_name(upload, filename: str = "") -> str:
@@ -285,7 +286,7 @@ def photo_send_many(*, sender, connection: Connection, uploads: Sequence) -> lis
             from .tasks import process_photo
 
             for photo in photos:
-                transaction.on_commit(lambda pk=photo.pk: process_photo.enqueue(pk))
+                transaction.on_commit(partial(process_photo.enqueue, photo.pk))
     except BaseException:
         for name in stored:
             _delete_file(name)
@@ -379,7 +380,7 @@ def _photo_processed(*, photo_id: int, result, names: tuple[str, str]) -> Photo:
     if photo.status != Photo.Status.RECEIVED:
         # Withdrawn from processing meanwhile (e.g. the recipient was released): keep nothing.
         for name in (*names, original):
-            transaction.on_commit(lambda name=name: _delete_file(name))
+            transaction.on_commit(partial(_delete_file, name))
         photo.original = ""
         photo.save(update_fields=["original"])
         return photo

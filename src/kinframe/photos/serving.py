@@ -11,18 +11,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 
 from .models import Photo
 
 VARIANTS = ("display", "thumbnail")
 
 
-def photo_file_response(photo: Photo, variant: str = "display") -> HttpResponse:
+def photo_file_response(photo: Photo, variant: str = "display") -> HttpResponseBase:
     if variant not in VARIANTS:
         raise Http404("No such photo variant.")
     field = photo.image if variant == "display" else photo.thumbnail
     if not field:
         raise Http404("This photo is not ready.")
+    response: HttpResponseBase
     if settings.PHOTO_SENDFILE == "x-accel":
         response = HttpResponse(content_type="image/jpeg")
         response["X-Accel-Redirect"] = settings.PHOTO_SENDFILE_PREFIX + field.name

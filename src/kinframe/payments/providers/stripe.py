@@ -117,7 +117,11 @@ class StripeProvider(PaymentProvider):
             intent = stripe_client().v1.payment_intents.retrieve(
                 str(payment_intent), {"expand": ["latest_charge"]}
             )
-            card = intent.latest_charge.payment_method_details.card  # type: ignore[union-attr]
+            charge = intent.latest_charge  # a Charge when expanded, else its id
+            details = charge.payment_method_details if isinstance(charge, stripe.Charge) else None
+            card = details.card if details else None
+            if card is None:
+                return "", ""
             return str(card.brand or "")[:20], str(card.last4 or "")[:4]
         except (stripe.StripeError, AttributeError, ProviderError):
             return "", ""
