@@ -23,7 +23,7 @@ def has_totp(user) -> bool:
 def staff_needs_mfa_setup(user) -> bool:
     """True when the console requires MFA and ``user`` has no authenticator app (TOTP) yet.
 
-    The console redirects such a user to ``mfa_activate_totp``; allauth then asks for a code at
+    ``second_factor_redirect`` sends such a user to ``mfa_activate_totp``; allauth then asks for a code at
     every sign-in.
     """
     if not getattr(settings, "CONSOLE_REQUIRE_MFA", False):
@@ -58,7 +58,7 @@ def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
     """
     if not settings.CONSOLE_REQUIRE_MFA:
         return None
-    if not has_totp(request.user):
+    if staff_needs_mfa_setup(request.user):
         messages.warning(
             request, "Staff must use a second factor. Set up an authenticator app to continue."
         )
