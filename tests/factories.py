@@ -4,6 +4,7 @@ import factory
 from allauth.account.models import EmailAddress
 
 from kinframe.accounts.models import User
+from kinframe.audit.actors import SYSTEM
 from kinframe.connections.models import Connection
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.services import ledger_post
@@ -117,4 +118,5 @@ def give_credits(user, amount: int, reference: str | None = None) -> None:
         amount=amount,
         reference=reference or f"test-grant:{user.pk}:{LedgerEntry.objects.count()}",
         memo="Test credits",
+        actor=SYSTEM,
     )

@@ -6,6 +6,7 @@ from django.test import override_settings
 
 from kinframe.photos.models import Photo
 from kinframe.photos.services import photo_send
+from tests.actors import as_sender
 from tests.factories import give_credits
 from tests.photos.photo_helpers import jpeg_upload
 
@@ -23,7 +24,9 @@ def test_worker_processes_a_photo_queued_in_the_database(connection_):
 
     give_credits(connection_.sender, 500)
     with override_settings(TASK_BACKEND="database", TASKS=DATABASE_TASKS):
-        photo = photo_send(sender=connection_.sender, connection=connection_, upload=jpeg_upload())
+        photo = photo_send(
+            actor=as_sender(connection_.sender), connection=connection_, upload=jpeg_upload()
+        )
         assert Photo.objects.get(pk=photo.pk).status == Photo.Status.RECEIVED
         assert DBTaskResult.objects.filter(status="READY").count() == 1
 
@@ -43,7 +46,9 @@ def test_worker_start_requeues_a_photo_its_predecessor_left_half_done(connection
 
     give_credits(connection_.sender, 500)
     with override_settings(TASK_BACKEND="database", TASKS=DATABASE_TASKS):
-        photo = photo_send(sender=connection_.sender, connection=connection_, upload=jpeg_upload())
+        photo = photo_send(
+            actor=as_sender(connection_.sender), connection=connection_, upload=jpeg_upload()
+        )
         from django_tasks_db.models import DBTaskResult
 
         DBTaskResult.objects.all().delete()  # the queued job died with its worker

@@ -13,6 +13,7 @@ from django.test import override_settings
 
 from kinframe.photos.models import Photo
 from kinframe.photos.services import photo_send
+from tests.actors import as_sender
 from tests.factories import give_credits
 from tests.photos.photo_helpers import jpeg_upload
 
@@ -42,7 +43,9 @@ def rq_backend(django_capture_on_commit_callbacks):
 @pytest.mark.django_db(transaction=True)
 def test_a_sent_photo_waits_in_redis_until_an_rq_worker_processes_it(rq_backend, connection_):
     give_credits(connection_.sender, 500)
-    photo = photo_send(sender=connection_.sender, connection=connection_, upload=jpeg_upload())
+    photo = photo_send(
+        actor=as_sender(connection_.sender), connection=connection_, upload=jpeg_upload()
+    )
 
     queue = rq_backend.get_queue("photos")
     assert queue.count == 1  # queued in Redis, not run in this process

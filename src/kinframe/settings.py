@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "kinframe.payments",
     "kinframe.photos",
     "kinframe.notify",
+    "kinframe.custody",
     # Audience apps: pages and endpoints for one kind of user.
     "kinframe.sender",
     "kinframe.kiosk",
@@ -120,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kinframe.context_processors.site",
+                "kinframe.console.context_processors.console",
             ],
         },
     },

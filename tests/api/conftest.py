@@ -1,6 +1,7 @@
 """An agency with two facilities, its API client, and a small client for the roster feed."""
 
 import pytest
+from tests.actors import SYSTEM
 from tests.api.helpers import Feed
 from tests.factories import AgencyFactory, FacilityFactory
 
@@ -32,7 +33,7 @@ def annex(agency):
 @pytest.fixture
 def feed_client(agency):
     """The agency's API client and its token."""
-    return api_client_create(agency=agency, name="JMS feed", actor=None)
+    return api_client_create(agency=agency, name="JMS feed", actor=SYSTEM)
 
 
 @pytest.fixture
@@ -45,4 +46,4 @@ def other_feed(db, client):
     """Another agency's client, with a facility of its own."""
     other = AgencyFactory(slug="county-b")
     FacilityFactory(agency=other, code="b-jail")
-    return Feed(client, api_client_create(agency=other, name="Other JMS", actor=None)[1])
+    return Feed(client, api_client_create(agency=other, name="Other JMS", actor=SYSTEM)[1])

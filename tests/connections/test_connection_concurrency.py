@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.core import mail
 from django.db import connection as db_connection
+from tests.actors import as_inmate, as_sender
 from tests.factories import ConnectionFactory, InmateFactory, UserFactory
 
 from kinframe.connections.models import Connection
@@ -53,9 +54,9 @@ def test_simultaneous_answers_count_once(on_postgres):
     request_ = ConnectionFactory(status=Connection.Status.REQUESTED)
     inmate = request_.inmate
     calls = [
-        (lambda: connection_approve(connection=request_.pk, inmate=inmate))
+        (lambda: connection_approve(connection=request_.pk, actor=as_inmate(inmate)))
         if n % 2
-        else (lambda: connection_decline(connection=request_.pk, inmate=inmate))
+        else (lambda: connection_decline(connection=request_.pk, actor=as_inmate(inmate)))
         for n in range(THREADS)
     ]
     assert at_once(calls) == ["done"] + ["refused"] * (THREADS - 1)
@@ -66,7 +67,9 @@ def test_simultaneous_answers_count_once(on_postgres):
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_requests_make_one_connection(on_postgres):
     sender, inmate = UserFactory(), InmateFactory()
-    calls = [lambda: connection_request(sender=sender, inmate=inmate) for _ in range(THREADS)]
+    calls = [
+        lambda: connection_request(actor=as_sender(sender), inmate=inmate) for _ in range(THREADS)
+    ]
     assert at_once(calls) == ["done"] + ["refused"] * (THREADS - 1)
     assert Connection.objects.filter(sender=sender, inmate=inmate).count() == 1
 
@@ -87,6 +90,6 @@ def test_without_the_row_lock_every_answer_gets_through(on_postgres, monkeypatch
     monkeypatch.setattr(services, "_locked", unlocked)
     request_ = ConnectionFactory(status=Connection.Status.REQUESTED)
     inmate = request_.inmate
-    calls = [lambda: connection_approve(connection=request_.pk, inmate=inmate)] * THREADS
+    calls = [lambda: connection_approve(connection=request_.pk, actor=as_inmate(inmate))] * THREADS
     assert at_once(calls) == ["done"] * THREADS
     assert len(mail.outbox) == THREADS  # the sender would have been told eight times

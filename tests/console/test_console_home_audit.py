@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from tests.actors import as_staff
 from tests.console.helpers import make_photo
 from tests.factories import ConnectionFactory, FacilityFactory, InmateFactory
 
@@ -48,9 +49,9 @@ def test_an_operator_sees_every_facility(client, operator, facility, other_facil
 def test_audit_shows_this_facilitys_events_newest_first(
     client, investigator, facility, other_facility
 ):
-    audit_log("test.first", actor=investigator, actor_kind="staff", facility=facility)
-    audit_log("test.second", actor=investigator, actor_kind="staff", facility=facility)
-    audit_log("test.elsewhere", actor=investigator, actor_kind="staff", facility=other_facility)
+    audit_log("test.first", actor=as_staff(investigator), facility=facility)
+    audit_log("test.second", actor=as_staff(investigator), facility=facility)
+    audit_log("test.elsewhere", actor=as_staff(investigator), facility=other_facility)
     client.force_login(investigator)
     response = client.get(reverse("console:audit", args=[facility.code]))
     html = response.content.decode()
@@ -64,7 +65,7 @@ def test_audit_query_count_does_not_grow(
     client, investigator, facility, django_assert_num_queries, count
 ):
     for n in range(count):
-        audit_log(f"test.event{n}", actor=investigator, actor_kind="staff", facility=facility)
+        audit_log(f"test.event{n}", actor=as_staff(investigator), facility=facility)
     client.force_login(investigator)
     with django_assert_num_queries(6):
         response = client.get(reverse("console:audit", args=[facility.code]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from tests.actors import as_inmate, as_staff
 from tests.console.helpers import make_photo
 from tests.factories import ConnectionFactory, InmateFactory, StaffFactory, UserFactory
 
@@ -28,9 +29,9 @@ def history_url(facility) -> str:
 def test_opening_a_photo_records_a_staff_view_and_the_page_lists_every_view(
     client, investigator, facility_admin, photo, inmate
 ):
-    photo_approve(photo=photo, reviewer=facility_admin)
-    photo_record_view(photo=photo, viewer_inmate=inmate)
-    photo_record_view(photo=photo, viewer_inmate=inmate)
+    photo_approve(photo=photo, actor=as_staff(facility_admin))
+    photo_record_view(photo=photo, actor=as_inmate(inmate))
+    photo_record_view(photo=photo, actor=as_inmate(inmate))
     client.force_login(investigator)
     assert client.get(detail_url(photo)).status_code == 200
     assert client.get(file_url(photo, "display")).status_code == 200  # what the page's <img> loads
@@ -63,7 +64,9 @@ def test_every_fetch_of_the_full_size_file_is_a_view_and_thumbnails_are_not(
 def test_rejected_photo_shows_its_reason_and_reviewer(client, reviewer, photo):
     from kinframe.photos.services import photo_reject
 
-    photo_reject(photo=photo, reviewer=reviewer, reason=photo.facility.rejection_reasons.get())
+    photo_reject(
+        photo=photo, actor=as_staff(reviewer), reason=photo.facility.rejection_reasons.get()
+    )
     client.force_login(reviewer)
     html = client.get(detail_url(photo)).content.decode()
     assert "Against policy" in html
@@ -94,8 +97,8 @@ def test_an_unknown_variant_is_404(client, reviewer, photo):
 
 def test_history_lists_every_photo_with_its_view_count(client, investigator, photo, inmate):
     approved = make_photo(photo.connection, status=Photo.Status.APPROVED)
-    photo_record_view(photo=approved, viewer_inmate=inmate)
-    photo_record_view(photo=approved, viewer_inmate=inmate)
+    photo_record_view(photo=approved, actor=as_inmate(inmate))
+    photo_record_view(photo=approved, actor=as_inmate(inmate))
     client.force_login(investigator)
     response = client.get(history_url(photo.facility))
     assert response.status_code == 200
@@ -162,7 +165,7 @@ def test_history_query_count_does_not_grow_with_the_photos(
             reviewed_by=StaffFactory(facility=facility),
             rejection_reason=facility.rejection_reasons.get(),
         )
-        photo_record_view(photo=photo, viewer_inmate=photo.inmate)
+        photo_record_view(photo=photo, actor=as_inmate(photo.inmate))
     client.force_login(investigator)
     with django_assert_num_queries(6):
         response = client.get(history_url(facility))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from tests.actors import as_staff
 
 from kinframe.audit.models import AuditEvent
 from kinframe.facilities.models import Facility, RejectionReason
@@ -124,24 +125,33 @@ def test_settings_service_refuses_a_price_below_one(facility, facility_admin):
     for price in (0, -1, True):
         with pytest.raises(FacilitySettingsError):
             facility_update_settings(
-                facility=facility, actor=facility_admin, photos_enabled=True, photo_price=price
+                facility=facility,
+                actor=as_staff(facility_admin),
+                photos_enabled=True,
+                photo_price=price,
             )
     assert Facility.objects.get(pk=facility.pk).photo_price == 100
 
 
 def test_settings_service_records_nothing_when_nothing_changes(facility, facility_admin):
     facility_update_settings(
-        facility=facility, actor=facility_admin, photos_enabled=True, photo_price=100
+        facility=facility, actor=as_staff(facility_admin), photos_enabled=True, photo_price=100
     )
     assert not AuditEvent.objects.filter(action="facility.settings_changed").exists()
 
 
 def test_new_reasons_get_unique_codes_and_go_last(facility, facility_admin):
     first = rejection_reason_save(
-        facility=facility, actor=facility_admin, label="Against policy", sender_message="Again."
+        facility=facility,
+        actor=as_staff(facility_admin),
+        label="Against policy",
+        sender_message="Again.",
     )
     second = rejection_reason_save(
-        facility=facility, actor=facility_admin, label="Against policy", sender_message="Third."
+        facility=facility,
+        actor=as_staff(facility_admin),
+        label="Against policy",
+        sender_message="Third.",
     )
     assert [first.code, second.code] == ["against-policy", "against-policy-2"]
     assert second.position > first.position
@@ -151,5 +161,9 @@ def test_reason_service_refuses_another_facilitys_reason(facility, facility_admi
     foreign = other_facility.rejection_reasons.get()
     with pytest.raises(FacilitySettingsError):
         rejection_reason_save(
-            facility=facility, actor=facility_admin, reason=foreign, label="x", sender_message="y"
+            facility=facility,
+            actor=as_staff(facility_admin),
+            reason=foreign,
+            label="x",
+            sender_message="y",
         )

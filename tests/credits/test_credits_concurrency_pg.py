@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection as default_connection
 from django.db import connections, transaction
+from tests.actors import SYSTEM
 from tests.factories import ConnectionFactory
 from tests.payments.payment_helpers import charged_photo, open_sandbox_purchase, paid_purchase
 
@@ -48,7 +49,7 @@ def test_fifty_threads_never_pay_twice_or_lose_an_update(on_postgres):
                 except InsufficientCredits:
                     return "refused"
             try:  # 10 refunds of 100 from the first purchase
-                purchase_refund(purchase=first.pk, credits=100, actor=None)
+                purchase_refund(purchase=first.pk, credits=100, actor=SYSTEM)
                 return "refunded"
             except RefundError:
                 return "refused"

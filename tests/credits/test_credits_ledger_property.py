@@ -11,6 +11,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from tests.actors import SYSTEM, as_sender, as_staff
 from tests.factories import ConnectionFactory, StaffFactory
 from tests.payments.payment_helpers import charged_photo
 
@@ -45,7 +46,9 @@ class Books(RuleBasedStateMachine):
 
     @rule(credits=st.sampled_from([500, 1000, 2500]))
     def buy(self, credits):
-        purchase = purchase_create(user=self.sender, credits=credits, provider="sandbox")
+        purchase = purchase_create(
+            actor=as_sender(self.sender), credits=credits, provider="sandbox"
+        )
         purchase_confirm(purchase=purchase, card_brand="visa", card_last4="4242")
         purchase_confirm(purchase=purchase, card_brand="visa", card_last4="4242")  # a replay
         self.expected += credits
@@ -65,13 +68,15 @@ class Books(RuleBasedStateMachine):
     @precondition(lambda self: self.pending)
     @rule(index=st.integers(0, 50))
     def approve(self, index):
-        photo_approve(photo=self.pending.pop(index % len(self.pending)), reviewer=self.reviewer)
+        photo_approve(
+            photo=self.pending.pop(index % len(self.pending)), actor=as_staff(self.reviewer)
+        )
 
     @precondition(lambda self: self.pending)
     @rule(index=st.integers(0, 50))
     def reject(self, index):
         photo = self.pending.pop(index % len(self.pending))
-        photo_reject(photo=photo, reviewer=self.reviewer, reason=self.reason)
+        photo_reject(photo=photo, actor=as_staff(self.reviewer), reason=self.reason)
         self.expected += photo.price
 
     @precondition(lambda self: self.purchases)
@@ -79,7 +84,9 @@ class Books(RuleBasedStateMachine):
     def refund(self, index, part):
         purchase = Purchase.objects.get(pk=self.purchases[index % len(self.purchases)])
         try:
-            purchase_refund(purchase=purchase, credits=part, unspent_only=part is None, actor=None)
+            purchase_refund(
+                purchase=purchase, credits=part, unspent_only=part is None, actor=SYSTEM
+            )
         except RefundError:
             return
         purchase.refresh_from_db()
@@ -88,7 +95,7 @@ class Books(RuleBasedStateMachine):
     @rule()
     def refund_unspent(self):
         try:
-            purchase_refund_unspent(user=self.sender)
+            purchase_refund_unspent(actor=as_sender(self.sender))
         except RefundError:
             return
         self.expected = balance_of(self.sender)

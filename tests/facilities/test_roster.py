@@ -1,18 +1,15 @@
 """Releasing or moving a person: photos still on their way are refunded once; the change is audited."""
 
 import pytest
+from tests.actors import SYSTEM
 from tests.console.helpers import make_photo
 from tests.factories import ConnectionFactory, FacilityFactory, UserFactory
 
 from kinframe.audit.models import AuditEvent
 from kinframe.credits.selectors import balance_of, ledger_problems
+from kinframe.custody.services import inmate_readmit, inmate_release, inmate_transfer
 from kinframe.facilities.models import Inmate
-from kinframe.facilities.services import (
-    FacilitySettingsError,
-    inmate_readmit,
-    inmate_release,
-    inmate_transfer,
-)
+from kinframe.facilities.services import FacilitySettingsError
 from kinframe.photos.models import Photo
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +20,8 @@ def test_release_refunds_pending_photos_and_keeps_delivered_ones(connection_):
     delivered = make_photo(connection_, status=Photo.Status.APPROVED)
     assert balance_of(connection_.sender) == 100
 
-    inmate_release(inmate=connection_.inmate)
-    inmate_release(inmate=connection_.inmate)  # twice: nothing more happens
+    inmate_release(inmate=connection_.inmate, actor=SYSTEM)
+    inmate_release(inmate=connection_.inmate, actor=SYSTEM)  # twice: nothing more happens
 
     pending.refresh_from_db()
     delivered.refresh_from_db()
@@ -40,7 +37,7 @@ def test_transfer_refunds_photos_sent_to_the_facility_they_left(connection_):
     pending = make_photo(connection_, credits=200)
     new_home = FacilityFactory(agency=connection_.inmate.agency)
 
-    inmate_transfer(inmate=connection_.inmate, facility=new_home)
+    inmate_transfer(inmate=connection_.inmate, facility=new_home, actor=SYSTEM)
 
     pending.refresh_from_db()
     assert pending.status == Photo.Status.UNDELIVERABLE
@@ -50,7 +47,7 @@ def test_transfer_refunds_photos_sent_to_the_facility_they_left(connection_):
 
 def test_transfer_to_another_agency_is_refused(inmate):
     with pytest.raises(FacilitySettingsError):
-        inmate_transfer(inmate=inmate, facility=FacilityFactory())
+        inmate_transfer(inmate=inmate, facility=FacilityFactory(), actor=SYSTEM)
     assert Inmate.objects.get(pk=inmate.pk).facility == inmate.facility
 
 
@@ -78,5 +75,5 @@ def test_operator_releasing_in_the_admin_goes_through_the_service(client):
     assert balance_of(connection.sender) == 100
     assert AuditEvent.objects.get(action="inmate.released").actor_user == operator
 
-    inmate_readmit(inmate=inmate)
+    inmate_readmit(inmate=inmate, actor=SYSTEM)
     assert Inmate.objects.get(pk=inmate.pk).status == Inmate.Status.ACTIVE

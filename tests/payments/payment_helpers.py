@@ -7,6 +7,7 @@ import time
 
 import stripe
 from django.urls import reverse
+from tests.actors import as_sender
 
 from kinframe.credits.services import credits_charge_photo
 from kinframe.payments.models import Purchase
@@ -29,7 +30,7 @@ def card_form(number: str = GOOD_CARD, expiry: str = "12 / 34", cvc: str = "123"
 
 
 def open_sandbox_purchase(user, credits: int = 500) -> Purchase:
-    purchase = purchase_create(user=user, credits=credits, provider="sandbox")
+    purchase = purchase_create(actor=as_sender(user), credits=credits, provider="sandbox")
     purchase_checkout(purchase=purchase, success_url="/credits/", cancel_url="/credits/")
     purchase.refresh_from_db()
     return purchase
@@ -53,7 +54,7 @@ def paid_purchase(user, credits: int = 500, last4: str = "4242") -> Purchase:
 
 
 def paid_directly(user, credits: int = 500) -> Purchase:
-    purchase = purchase_create(user=user, credits=credits, provider="sandbox")
+    purchase = purchase_create(actor=as_sender(user), credits=credits, provider="sandbox")
     return purchase_confirm(purchase=purchase, card_brand="visa", card_last4="4242")
 
 

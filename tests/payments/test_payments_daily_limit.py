@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from tests.actors import as_sender
 from tests.payments.payment_helpers import (
     DECLINED_CARD,
     card_form,
@@ -60,7 +61,7 @@ def test_a_declined_checkout_still_counts_so_paying_it_later_cannot_pass_the_lim
 
     # The reviewer's scenario: a second purchase of the whole limit is refused at creation...
     with pytest.raises(PurchaseError, match=r"at most \$100\.00 of credits in 24 hours"):
-        purchase_create(user=sender, credits=10_000, provider="sandbox")
+        purchase_create(actor=as_sender(sender), credits=10_000, provider="sandbox")
     response = buy(signed_in, 500)
     assert response.status_code == 400
     page = response.content.decode()
@@ -84,16 +85,19 @@ def test_a_declined_checkout_stops_counting_once_it_can_no_longer_be_paid(
     first = declined(signed_in, sender, 10_000)
     Purchase.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(minutes=36))
     assert signed_in.post(checkout_url(first), card_form()).status_code == 410
-    second = purchase_create(user=sender, credits=10_000, provider="sandbox")
+    second = purchase_create(actor=as_sender(sender), credits=10_000, provider="sandbox")
     assert second.status == Purchase.Status.CREATED
     assert balance_of(sender) == 0
 
 
 def test_a_purchase_that_failed_before_its_checkout_opened_does_not_count(sender, limit_10k):
     # The processor could not be reached: no card page exists, so it can never be paid.
-    unreachable = purchase_create(user=sender, credits=10_000, provider="sandbox")
+    unreachable = purchase_create(actor=as_sender(sender), credits=10_000, provider="sandbox")
     purchase_fail(purchase=unreachable, message="The card processor could not be reached.")
-    assert purchase_create(user=sender, credits=10_000, provider="sandbox").credits == 10_000
+    assert (
+        purchase_create(actor=as_sender(sender), credits=10_000, provider="sandbox").credits
+        == 10_000
+    )
 
 
 def test_a_payment_confirmed_after_its_checkout_stopped_counting_is_granted_and_audited(

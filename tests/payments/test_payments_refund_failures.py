@@ -3,6 +3,7 @@
 import pytest
 from django.db import DatabaseError
 from django.urls import reverse
+from tests.actors import as_sender
 from tests.payments.payment_helpers import (
     STRIPE_TEST_SECRET,
     charged_photo,
@@ -66,7 +67,7 @@ def test_a_later_provider_failure_keeps_the_earlier_refunds_recorded(sender, pro
     processor.refuse.add(older.pk)  # the second provider call fails (newest is refunded first)
 
     with pytest.raises(RefundPartlyFailed) as caught:
-        purchase_refund_unspent(user=sender)
+        purchase_refund_unspent(actor=as_sender(sender))
 
     # The card got the newer purchase's 500 back; the books say so, and nothing else moved.
     assert processor.refunded() == [(newer.pk, 500)]
@@ -119,7 +120,7 @@ def test_when_every_refund_fails_nothing_moves(sender, processor):
     purchase = paid_directly(sender, 500)
     processor.refuse.add(purchase.pk)
     with pytest.raises(RefundError) as caught:
-        purchase_refund_unspent(user=sender)
+        purchase_refund_unspent(actor=as_sender(sender))
     assert not isinstance(caught.value, RefundPartlyFailed)
     assert str(caught.value) == (
         f"The refund of purchase #{purchase.pk} failed: {UNAVAILABLE} "
@@ -141,14 +142,14 @@ def test_a_refund_lost_after_the_provider_call_is_the_same_refund_when_retried(
 
     monkeypatch.setattr(services, "_record_refund", record_fails)
     with pytest.raises(RefundError, match="could not be completed right now"):
-        purchase_refund_unspent(user=sender)
+        purchase_refund_unspent(actor=as_sender(sender))
     # The processor refunded, the database did not record it.
     assert balance_of(sender) == 1000
     assert refund_entries() == []
 
     monkeypatch.setattr(services, "_record_refund", real_record)
     charged_photo(sender, connection_, price=100)  # the wallet changes before the retry
-    purchase_refund_unspent(user=sender)
+    purchase_refund_unspent(actor=as_sender(sender))
 
     [(_, first_credits, first_key), (_, retry_credits, retry_key)] = processor.calls
     assert (first_credits, retry_credits) == (1000, 900)
@@ -176,7 +177,7 @@ def test_stripe_charge_refunded_records_a_refund_whose_database_write_failed(
 
     monkeypatch.setattr(services, "_record_refund", record_fails)
     with pytest.raises(RefundError, match="could not be completed right now"):
-        purchase_refund_unspent(user=sender)
+        purchase_refund_unspent(actor=as_sender(sender))
     monkeypatch.undo()
     [refund] = [r for r in fake_stripe.requests if r["path"] == "/v1/refunds"]
     assert refund["headers"]["Idempotency-Key"] == f"kinframe-refund-{purchase.pk}-after-0"
@@ -204,6 +205,6 @@ def test_stripe_charge_refunded_records_a_refund_whose_database_write_failed(
     assert (purchase.status, purchase.refunded_credits, balance_of(sender)) == ("refunded", 1000, 0)
 
     with pytest.raises(RefundError, match="no unspent credits"):
-        purchase_refund_unspent(user=sender)
+        purchase_refund_unspent(actor=as_sender(sender))
     assert len([r for r in fake_stripe.requests if r["path"] == "/v1/refunds"]) == 1
     assert ledger_problems() == []

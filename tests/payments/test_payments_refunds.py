@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from tests.actors import SYSTEM, as_operator, as_sender
 from tests.factories import UserFactory
 from tests.payments.payment_helpers import charged_photo, paid_purchase
 
@@ -28,10 +29,10 @@ def operator(db):
 
 def test_operator_refunds_part_then_the_rest(sender, operator):
     purchase = paid_purchase(sender, 1000)
-    purchase_refund(purchase=purchase, credits=300, actor=operator)
+    purchase_refund(purchase=purchase, credits=300, actor=as_operator(operator))
     purchase.refresh_from_db()
     assert (purchase.refunded_credits, purchase.status, balance_of(sender)) == (300, "paid", 700)
-    purchase_refund(purchase=purchase, actor=operator)
+    purchase_refund(purchase=purchase, actor=as_operator(operator))
     purchase.refresh_from_db()
     assert (purchase.refunded_credits, purchase.status, balance_of(sender)) == (1000, "refunded", 0)
     assert list(
@@ -43,7 +44,7 @@ def test_operator_refunds_part_then_the_rest(sender, operator):
         f"purchase_refund:{purchase.pk}:1000",
     ]
     with pytest.raises(RefundError, match="already been refunded in full"):
-        purchase_refund(purchase=purchase, actor=operator)
+        purchase_refund(purchase=purchase, actor=as_operator(operator))
     assert AuditEvent.objects.filter(action="purchase.refunded", actor_user=operator).count() == 2
     assert ledger_problems() == []
 
@@ -54,9 +55,9 @@ def test_whole_refund_refused_when_credits_were_spent_but_unspent_part_works(
     purchase = paid_purchase(sender, 500)
     charged_photo(sender, connection_, price=100)
     with pytest.raises(RefundError, match="Only 400 of purchase"):
-        purchase_refund(purchase=purchase, actor=operator)
+        purchase_refund(purchase=purchase, actor=as_operator(operator))
     assert balance_of(sender) == 400
-    purchase_refund(purchase=purchase, unspent_only=True, actor=operator)
+    purchase_refund(purchase=purchase, unspent_only=True, actor=as_operator(operator))
     purchase.refresh_from_db()
     assert (purchase.refunded_credits, purchase.status, balance_of(sender)) == (400, "paid", 0)
 
@@ -95,7 +96,7 @@ def test_gifted_credits_are_not_refunded_to_a_card(sender):
 
     give_credits(sender, 700)
     with pytest.raises(RefundError, match="did not come from a card purchase"):
-        purchase_refund_unspent(user=sender)
+        purchase_refund_unspent(actor=as_sender(sender))
 
 
 def test_chargeback_beyond_the_balance_leaves_debt_and_blocks_sending(client, sender, connection_):
@@ -116,7 +117,7 @@ def test_chargeback_beyond_the_balance_leaves_debt_and_blocks_sending(client, se
     client.force_login(sender)
     assert "Your account owes 300 credits" in client.get(reverse("sender:credits")).content.decode()
     with pytest.raises(RefundError):
-        purchase_refund(purchase=purchase, actor=None)
+        purchase_refund(purchase=purchase, actor=SYSTEM)
     paid_purchase(sender, 500)
     assert balance_of(sender) == 200
     charged_photo(sender, connection_, price=100)
@@ -126,7 +127,7 @@ def test_chargeback_beyond_the_balance_leaves_debt_and_blocks_sending(client, se
 
 def test_chargeback_after_a_partial_refund_takes_only_the_rest(sender):
     purchase = paid_purchase(sender, 1000)
-    purchase_refund(purchase=purchase, credits=400, actor=None)
+    purchase_refund(purchase=purchase, credits=400, actor=SYSTEM)
     purchase_chargeback(purchase=purchase, credits=1000)
     purchase.refresh_from_db()
     assert (purchase.charged_back_credits, purchase.status, balance_of(sender)) == (

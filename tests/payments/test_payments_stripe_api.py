@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from tests.actors import SYSTEM
 from tests.payments.payment_helpers import paid_directly
 
 from kinframe.credits.selectors import balance_of
@@ -61,7 +62,7 @@ def test_stripe_down_gives_a_clear_error_and_no_purchase_left_open(client, sende
 def test_refund_calls_the_stripe_refunds_api(sender, stripe_mode):
     purchase = paid_directly(sender, 1000)
     Purchase.objects.filter(pk=purchase.pk).update(provider="stripe", payment_reference="pi_123")
-    purchase_refund(purchase=purchase.pk, credits=300, actor=None)
+    purchase_refund(purchase=purchase.pk, credits=300, actor=SYSTEM)
     [request] = [r for r in stripe_mode.requests if r["path"] == "/v1/refunds"]
     assert request["form"]["payment_intent"] == ["pi_123"]
     assert request["form"]["amount"] == ["300"]
@@ -78,6 +79,6 @@ def test_a_refused_stripe_refund_moves_no_credits(sender, stripe_mode):
     Purchase.objects.filter(pk=purchase.pk).update(provider="stripe", payment_reference="pi_123")
     stripe_mode.fail_with = 400
     with pytest.raises(RefundError):
-        purchase_refund(purchase=purchase.pk, actor=None)
+        purchase_refund(purchase=purchase.pk, actor=SYSTEM)
     assert balance_of(sender) == 1000
     assert Purchase.objects.get().refunded_credits == 0

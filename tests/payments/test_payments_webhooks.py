@@ -7,6 +7,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
+from tests.actors import as_sender
 from tests.payments.payment_helpers import (
     STRIPE_TEST_SECRET,
     open_sandbox_purchase,
@@ -34,7 +35,7 @@ def stripe_settings(settings, fake_stripe):
 
 @pytest.fixture
 def stripe_purchase(sender, stripe_settings):
-    purchase = purchase_create(user=sender, credits=1000, provider="stripe")
+    purchase = purchase_create(actor=as_sender(sender), credits=1000, provider="stripe")
     Purchase.objects.filter(pk=purchase.pk).update(provider_reference="cs_test_1")
     return purchase
 

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from tests.actors import SYSTEM, as_sender
 from tests.factories import ConnectionFactory, give_credits
 from tests.photos.photo_helpers import (
     balance_of,
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.django_db
 def send_unprocessed(sender, connection, data=None, name="photo.jpg") -> Photo:
     """Send a photo but do not run the task: the state a worker finds it in (or dies with)."""
     return photo_send(
-        sender=sender, connection=connection, upload=upload(name, data or image_bytes())
+        actor=as_sender(sender), connection=connection, upload=upload(name, data or image_bytes())
     )
 
 
@@ -48,7 +49,9 @@ def test_damaged_photo_fails_refunds_once_and_emails(
     give_credits(sender, 500)
     with django_capture_on_commit_callbacks(execute=True):
         photo = photo_send(
-            sender=sender, connection=connection_, upload=upload("cut.jpg", damaged_jpeg())
+            actor=as_sender(sender),
+            connection=connection_,
+            upload=upload("cut.jpg", damaged_jpeg()),
         )
     photo.refresh_from_db()
 
@@ -173,20 +176,26 @@ def test_released_inmate_makes_pending_photos_undeliverable_with_refunds(
 ):
     give_credits(sender, 500)
     with django_capture_on_commit_callbacks(execute=True):
-        pending = photo_send(sender=sender, connection=connection_, upload=jpeg_upload("a.jpg"))
-        approved = photo_send(sender=sender, connection=connection_, upload=jpeg_upload("b.jpg"))
-    photo_approve(photo=approved, reviewer=None)
+        pending = photo_send(
+            actor=as_sender(sender), connection=connection_, upload=jpeg_upload("a.jpg")
+        )
+        approved = photo_send(
+            actor=as_sender(sender), connection=connection_, upload=jpeg_upload("b.jpg")
+        )
+    photo_approve(photo=approved, actor=SYSTEM)
     received = send_unprocessed(sender, connection_, name="c.jpg")
     other = ConnectionFactory()  # someone else's photo is not touched
     give_credits(other.sender, 100)
     with django_capture_on_commit_callbacks(execute=True):
-        elsewhere = photo_send(sender=other.sender, connection=other, upload=jpeg_upload())
+        elsewhere = photo_send(
+            actor=as_sender(other.sender), connection=other, upload=jpeg_upload()
+        )
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        changed = photos_undeliverable_for_inmate(inmate=connection_.inmate)
+        changed = photos_undeliverable_for_inmate(inmate=connection_.inmate, actor=SYSTEM)
         # Calling it twice (roster feed replayed) refunds nothing more.
-        assert photos_undeliverable_for_inmate(inmate=connection_.inmate) == 0
+        assert photos_undeliverable_for_inmate(inmate=connection_.inmate, actor=SYSTEM) == 0
 
     assert changed == 2
     statuses = dict(Photo.objects.values_list("pk", "status"))

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core import mail
 from PIL import Image
+from tests.actors import as_sender
 from tests.factories import ConnectionFactory, UserFactory, give_credits
 from tests.photos.photo_helpers import (
     balance_of,
@@ -32,7 +33,7 @@ def test_send_charges_once_and_processing_makes_a_clean_photo_for_review(
     give_credits(sender, 500)
     with django_capture_on_commit_callbacks(execute=True):
         photo = photo_send(
-            sender=sender,
+            actor=as_sender(sender),
             connection=connection_,
             upload=jpeg_upload("beach.jpg", size=(2400, 1800), exif=True),
         )
@@ -68,7 +69,7 @@ def test_too_few_credits_charges_nothing_and_leaves_no_rows_or_files(
 ):
     give_credits(sender, 99)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(InsufficientCredits):
-        photo_send(sender=sender, connection=connection_, upload=jpeg_upload())
+        photo_send(actor=as_sender(sender), connection=connection_, upload=jpeg_upload())
 
     assert balance_of(sender) == 99
     assert charges(sender) == 0
@@ -82,7 +83,7 @@ def test_several_photos_are_all_sent_or_none(
     give_credits(sender, 250)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(InsufficientCredits):
         photo_send_many(
-            sender=sender,
+            actor=as_sender(sender),
             connection=connection_,
             uploads=[jpeg_upload("a.jpg"), jpeg_upload("b.jpg"), jpeg_upload("c.jpg")],
         )
@@ -92,7 +93,7 @@ def test_several_photos_are_all_sent_or_none(
     give_credits(sender, 50)
     with django_capture_on_commit_callbacks(execute=True):
         photos = photo_send_many(
-            sender=sender,
+            actor=as_sender(sender),
             connection=connection_,
             uploads=[jpeg_upload("a.jpg"), jpeg_upload("b.jpg"), jpeg_upload("c.jpg")],
         )
@@ -107,7 +108,7 @@ def test_one_bad_file_refuses_the_whole_batch_naming_it(sender, connection_, pri
     give_credits(sender, 1000)
     with pytest.raises(UnsupportedImage) as refused:
         photo_send_many(
-            sender=sender,
+            actor=as_sender(sender),
             connection=connection_,
             uploads=[
                 jpeg_upload("good.jpg"),
@@ -134,7 +135,7 @@ def test_one_bad_file_refuses_the_whole_batch_naming_it(sender, connection_, pri
 def test_refused_files_are_refused_before_charging(sender, connection_, name, data):
     give_credits(sender, 500)
     with pytest.raises(UnsupportedImage):
-        photo_send(sender=sender, connection=connection_, upload=upload(name, data))
+        photo_send(actor=as_sender(sender), connection=connection_, upload=upload(name, data))
     assert (balance_of(sender), Photo.objects.count()) == (500, 0)
 
 
@@ -143,14 +144,16 @@ def test_oversize_and_too_many_pixels_are_refused(sender, connection_, settings)
     settings.PHOTO_MAX_UPLOAD_BYTES = 10_000
     with pytest.raises(UnsupportedImage, match="too large"):
         photo_send(
-            sender=sender,
+            actor=as_sender(sender),
             connection=connection_,
             upload=upload("big.png", image_bytes("PNG", (600, 600)) + b"\0" * 20_000),
         )
     settings.PHOTO_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
     settings.PHOTO_MAX_PIXELS = 100_000
     with pytest.raises(UnsupportedImage, match="too many pixels"):
-        photo_send(sender=sender, connection=connection_, upload=jpeg_upload(size=(800, 600)))
+        photo_send(
+            actor=as_sender(sender), connection=connection_, upload=jpeg_upload(size=(800, 600))
+        )
     assert (balance_of(sender), Photo.objects.count()) == (500, 0)
 
 
@@ -159,10 +162,12 @@ def test_at_most_photo_max_per_send(sender, connection_, settings):
     settings.PHOTO_MAX_PER_SEND = 2
     with pytest.raises(PhotoSendError, match="at most 2"):
         photo_send_many(
-            sender=sender, connection=connection_, uploads=[jpeg_upload() for _ in range(3)]
+            actor=as_sender(sender),
+            connection=connection_,
+            uploads=[jpeg_upload() for _ in range(3)],
         )
     with pytest.raises(PhotoSendError, match="at least one"):
-        photo_send_many(sender=sender, connection=connection_, uploads=[])
+        photo_send_many(actor=as_sender(sender), connection=connection_, uploads=[])
     assert (balance_of(sender), Photo.objects.count()) == (5000, 0)
 
 
@@ -170,24 +175,24 @@ def test_only_over_an_approved_connection_to_an_active_inmate_with_photos_on(sen
     give_credits(sender, 5000)
     other = UserFactory()
     with pytest.raises(PhotoSendError, match="connected"):
-        photo_send(sender=other, connection=connection_, upload=jpeg_upload())
+        photo_send(actor=as_sender(other), connection=connection_, upload=jpeg_upload())
 
     requested = ConnectionFactory(sender=UserFactory(), status=Connection.Status.REQUESTED)
     give_credits(requested.sender, 500)
     with pytest.raises(PhotoSendError, match="not approved"):
-        photo_send(sender=requested.sender, connection=requested, upload=jpeg_upload())
+        photo_send(actor=as_sender(requested.sender), connection=requested, upload=jpeg_upload())
 
     inmate = connection_.inmate
     inmate.facility.photos_enabled = False
     inmate.facility.save()
     with pytest.raises(PhotoSendError, match="does not accept photos"):
-        photo_send(sender=sender, connection=connection_, upload=jpeg_upload())
+        photo_send(actor=as_sender(sender), connection=connection_, upload=jpeg_upload())
 
     inmate.facility.photos_enabled = True
     inmate.facility.save()
     Inmate.objects.filter(pk=inmate.pk).update(status=Inmate.Status.RELEASED)
     with pytest.raises(PhotoSendError, match="no longer at"):
-        photo_send(sender=sender, connection=connection_, upload=jpeg_upload())
+        photo_send(actor=as_sender(sender), connection=connection_, upload=jpeg_upload())
     assert (balance_of(sender), Photo.objects.count()) == (5000, 0)
     assert mail.outbox == []
 
@@ -198,6 +203,6 @@ def test_price_is_the_facilitys(sender, connection_, django_capture_on_commit_ca
     facility.save()
     give_credits(sender, 500)
     with django_capture_on_commit_callbacks(execute=True):
-        photo = photo_send(sender=sender, connection=connection_, upload=jpeg_upload())
+        photo = photo_send(actor=as_sender(sender), connection=connection_, upload=jpeg_upload())
     assert photo.price == 175
     assert balance_of(sender) == 325

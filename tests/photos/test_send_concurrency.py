@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection as db_connection
+from tests.actors import as_sender
 from tests.factories import ConnectionFactory, give_credits
 from tests.photos.photo_helpers import balance_of, image_bytes, stored_files, upload
 
@@ -31,7 +32,9 @@ def send_at_once(sender, connections) -> list[str]:
     def send(n: int) -> None:
         try:
             barrier.wait(timeout=30)
-            photo_send(sender=sender, connection=connections[n], upload=upload(f"{n}.jpg", jpeg))
+            photo_send(
+                actor=as_sender(sender), connection=connections[n], upload=upload(f"{n}.jpg", jpeg)
+            )
             result = "sent"
         except InsufficientCredits:
             result = "refused"

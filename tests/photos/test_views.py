@@ -3,6 +3,7 @@ unverified users."""
 
 import pytest
 from django.urls import NoReverseMatch, reverse
+from tests.actors import as_staff
 from tests.factories import ConnectionFactory, UserFactory, give_credits
 from tests.photos.photo_helpers import (
     balance_of,
@@ -220,7 +221,7 @@ def test_history_lists_status_reason_refund_and_withdraw(
         owner_client.post(send_url(connection_), {"photos": [jpeg_upload(), jpeg_upload()]})
     rejected, pending = Photo.objects.order_by("pk")
     reason = RejectionReason.objects.get(facility=connection_.inmate.facility)
-    photo_reject(photo=rejected, reviewer=reviewer, reason=reason)
+    photo_reject(photo=rejected, actor=as_staff(reviewer), reason=reason)
 
     html = owner_client.get(reverse("sender:photos")).content.decode()
     assert html.count('data-testid="photo-status"') == 2

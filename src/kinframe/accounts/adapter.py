@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.urls import reverse
 
+from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 from kinframe.notify.sms import SmsError, send_sms
 
@@ -122,6 +123,8 @@ class AccountAdapter(DefaultAccountAdapter):
             confirmed = super().confirm_email(request, email_address)
             if confirmed:
                 audit_log(
-                    "account.email_verified", actor=email_address.user, target=email_address.user
+                    "account.email_verified",
+                    actor=Actor.for_user(email_address.user),
+                    target=email_address.user,
                 )
         return confirmed

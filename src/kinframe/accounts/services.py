@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 
 from .models import User
@@ -23,7 +24,7 @@ def user_set_phone(*, user: User, phone: str, verified: bool = False) -> User:
     locked.save(update_fields=["phone", "phone_verified"])
     audit_log(
         "account.phone_set",
-        actor=locked,
+        actor=Actor.for_user(locked),
         target=locked,
         data={"changed": bool(previous) and previous != phone, "verified": verified},
     )
@@ -51,7 +52,7 @@ def user_verify_phone(*, user: User, phone: str) -> User:
     locked.save(update_fields=["phone", "phone_verified"])
     audit_log(
         "account.phone_verified",
-        actor=locked,
+        actor=Actor.for_user(locked),
         target=locked,
         data={"changed": bool(previous) and previous != phone},
     )

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 
 from kinframe.admin_readonly import ReadOnlyModelAdmin
+from kinframe.audit.actors import Actor
 
 from .models import ApiClient, IdempotencyRecord
 from .services import api_client_create, api_client_update
@@ -32,10 +33,15 @@ class ApiClientAdmin(admin.ModelAdmin):
         every change is audited."""
         if change:
             api_client_update(
-                client=obj, actor=request.user, name=obj.name, is_active=obj.is_active
+                client=obj,
+                actor=Actor.operator(request.user),
+                name=obj.name,
+                is_active=obj.is_active,
             )
             return
-        client, token = api_client_create(agency=obj.agency, name=obj.name, actor=request.user)
+        client, token = api_client_create(
+            agency=obj.agency, name=obj.name, actor=Actor.operator(request.user)
+        )
         obj.pk, obj.token_prefix, obj.created_at = client.pk, client.token_prefix, client.created_at
         request._kinframe_api_token = token
 

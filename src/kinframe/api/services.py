@@ -12,10 +12,10 @@ import secrets
 
 from django.db import transaction
 
-from kinframe.audit.models import AuditEvent
+from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
+from kinframe.custody.services import inmate_book, inmate_release
 from kinframe.facilities.models import Agency, Facility, Inmate
-from kinframe.facilities.services import inmate_book, inmate_release
 
 from .models import ApiClient
 
@@ -29,7 +29,7 @@ def token_digest(token: str) -> str:
 
 
 @transaction.atomic
-def api_client_create(*, agency: Agency, name: str, actor) -> tuple[ApiClient, str]:
+def api_client_create(*, agency: Agency, name: str, actor: Actor) -> tuple[ApiClient, str]:
     """Give ``agency``'s system a credential. Returns the client and its token, shown only now."""
     name = name.strip()
     if not name:
@@ -51,7 +51,7 @@ def api_client_create(*, agency: Agency, name: str, actor) -> tuple[ApiClient, s
 
 
 @transaction.atomic
-def api_client_update(*, client: ApiClient, actor, name: str, is_active: bool) -> ApiClient:
+def api_client_update(*, client: ApiClient, actor: Actor, name: str, is_active: bool) -> ApiClient:
     """Rename a client or switch it off (its token is refused from the next request)."""
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     changes = {}
@@ -74,8 +74,7 @@ def api_inmate_book(
         number=number,
         first_name=first_name,
         last_name=last_name,
-        actor=None,
-        actor_kind=AuditEvent.ActorKind.API_CLIENT,
+        actor=Actor.client(client),
         audit_data={"client": client.name},
     )
 
@@ -87,16 +86,5 @@ def api_inmate_release(*, client: ApiClient, inmate: Inmate) -> Inmate:
     Releasing someone already released changes nothing and records nothing.
     """
     return inmate_release(
-        inmate=inmate,
-        actor_kind=AuditEvent.ActorKind.API_CLIENT,
-        audit_data={"client": client.name},
+        inmate=inmate, actor=Actor.client(client), audit_data={"client": client.name}
     )
-    inmate = inmate_release(inmate=inmate, actor=None)
-    audit_log(
-        "inmate.release_requested",
-        actor=None,
-        actor_kind=AuditEvent.ActorKind.API_CLIENT,
-        target=inmate,
-        data={"client": client.name, "number": inmate.number},
-    )
-    return inmate

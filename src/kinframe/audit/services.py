@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from .actors import Actor
 from .context import current_origin
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from kinframe.facilities.models import Facility
 
 SECRET_KEYS = ("password", "pin", "secret", "token", "card_number", "cvc", "code")
 
@@ -28,40 +32,31 @@ def _mask(data: dict[str, Any]) -> dict[str, Any]:
 def audit_log(
     action: str,
     *,
-    actor: Any = None,
-    actor_kind: str | None = None,
+    actor: Actor,
     target: models.Model | None = None,
-    facility: Any = None,
+    facility: Facility | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Record ``action`` (namespaced, e.g. ``photo.rejected``). Call it inside the service's transaction.
 
-    ``actor`` is a User, an Inmate or None (the system). A user is recorded as an operator if they
-    are a superuser and as a sender otherwise, unless the caller says ``actor_kind`` (staff services
-    say ``"staff"``, the API says ``"api_client"``).
+    ``actor`` is who acted, as the caller's gate built it; ``target`` is what they acted on. The
+    event's facility is ``facility``, else the target's, else the facility a staff actor works at.
     """
-    from kinframe.facilities.models import Inmate
-
-    event = AuditEvent(action=action, data=_mask(data or {}))
-    if actor is None:
-        event.actor_kind = actor_kind or AuditEvent.ActorKind.SYSTEM
-    elif isinstance(actor, Inmate):
-        event.actor_kind = AuditEvent.ActorKind.INMATE
-        event.actor_inmate = actor
-        event.actor_label = f"#{actor.number}"
-    else:
-        event.actor_user = actor
-        event.actor_label = actor.get_username()
-        event.actor_kind = actor_kind or (
-            AuditEvent.ActorKind.OPERATOR if actor.is_superuser else AuditEvent.ActorKind.SENDER
-        )
+    event = AuditEvent(
+        action=action,
+        data=_mask(data or {}),
+        actor_kind=actor.kind,
+        actor_label=actor.label[:150],
+        actor_user=actor.user,
+        actor_inmate=actor.inmate,
+    )
     if target is not None:
         event.target_type = target._meta.label_lower
         event.target_id = str(target.pk)
         event.target_label = str(target)[:200]
     if facility is None and target is not None:
         facility = getattr(target, "facility", None)
-    event.facility = facility
+    event.facility = facility or actor.facility
     origin = current_origin.get()
     event.ip_address = origin.ip_address
     event.user_agent = origin.user_agent

@@ -8,15 +8,14 @@ connection has moved on, so a double tap on the kiosk or a retried request chang
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 from kinframe.facilities.models import Inmate
-from kinframe.photos.services import UNDELIVERABLE_ENDED, photos_undeliverable_for_inmate
 
 from .models import Connection
 
@@ -54,14 +53,21 @@ def _locked(connection: Connection | int) -> Connection:
     )
 
 
-def _actor_kind(actor: Any) -> str | None:
-    """Someone other than the inmate acting on their behalf is staff (the console checks who)."""
-    return None if actor is None or isinstance(actor, Inmate) else "staff"
+def acts_for_inmate(actor: Actor, inmate: Inmate) -> bool:
+    """The person themselves, staff of the facility that holds them, or an operator."""
+    if actor.inmate is not None:
+        return actor.inmate.pk == inmate.pk
+    if actor.kind == Actor.Kind.OPERATOR:
+        return True
+    return actor.facility is not None and actor.facility.pk == inmate.facility_id
 
 
 @transaction.atomic
-def connection_request(*, sender, inmate: Inmate | int, relationship: str = "") -> Connection:
-    """Ask to send photos to ``inmate``. The new connection waits in ``requested`` for their answer."""
+def connection_request(*, actor: Actor, inmate: Inmate | int, relationship: str = "") -> Connection:
+    """``actor`` (a sender) asks to send photos to ``inmate``; the connection waits for their answer."""
+    sender = actor.user
+    if sender is None:
+        raise ConnectionNotAllowed("Sign in as a sender to ask for a connection.")
     pk = inmate.pk if isinstance(inmate, Inmate) else inmate
     # Locking the person serialises two requests for them and any release arriving at the same time.
     person = Inmate.objects.select_for_update(of=("self",)).select_related("facility").get(pk=pk)
@@ -110,7 +116,7 @@ def connection_request(*, sender, inmate: Inmate | int, relationship: str = "") 
         ) from exc
     audit_log(
         "connection.requested",
-        actor=sender,
+        actor=actor,
         target=connection,
         facility=person.facility,
         data={"inmate": person.number, "relationship": relationship},
@@ -118,11 +124,9 @@ def connection_request(*, sender, inmate: Inmate | int, relationship: str = "") 
     return connection
 
 
-def _decide(
-    connection: Connection | int, *, inmate: Inmate, actor: Any, status: str, verb: str
-) -> Connection:
+def _decide(connection: Connection | int, *, actor: Actor, status: str, verb: str) -> Connection:
     connection = _locked(connection)
-    if connection.inmate_id != inmate.pk:
+    if not acts_for_inmate(actor, connection.inmate):
         raise ConnectionNotAllowed("This request is not addressed to you.")
     if connection.status != Connection.Status.REQUESTED:
         raise ConnectionNotAllowed(
@@ -135,8 +139,7 @@ def _decide(
     connection.save(update_fields=["status", "decided_at"])
     audit_log(
         f"connection.{verb}",
-        actor=actor or connection.inmate,
-        actor_kind=_actor_kind(actor),
+        actor=actor,
         target=connection,
         facility=connection.inmate.facility,
         data={"sender": connection.sender.get_username(), "inmate": connection.inmate.number},
@@ -146,70 +149,12 @@ def _decide(
 
 
 @transaction.atomic
-def connection_approve(
-    *, connection: Connection | int, inmate: Inmate, actor: Any = None
-) -> Connection:
-    """``inmate`` accepts photos from the sender. ``actor`` is a staff user acting for them, if any."""
-    return _decide(
-        connection, inmate=inmate, actor=actor, status=Connection.Status.APPROVED, verb="approved"
-    )
+def connection_approve(*, connection: Connection | int, actor: Actor) -> Connection:
+    """The person accepts photos from the sender (``actor`` is them, or staff acting for them)."""
+    return _decide(connection, actor=actor, status=Connection.Status.APPROVED, verb="approved")
 
 
 @transaction.atomic
-def connection_decline(
-    *, connection: Connection | int, inmate: Inmate, actor: Any = None
-) -> Connection:
-    """``inmate`` says no. The sender is told, and waits ``DECLINE_COOL_OFF`` before asking again."""
-    return _decide(
-        connection, inmate=inmate, actor=actor, status=Connection.Status.DECLINED, verb="declined"
-    )
-
-
-@transaction.atomic
-def connection_end(
-    *,
-    connection: Connection | int,
-    sender=None,
-    inmate: Inmate | None = None,
-    actor: Any = None,
-) -> Connection:
-    """End an open connection (or withdraw a request) for the sender or the inmate named.
-
-    Exactly one of ``sender`` and ``inmate`` says whose side ends it; ``actor`` is a staff user acting
-    for them, if any. No new photos can be sent over an ended connection; the sender may ask again.
-    """
-    if (sender is None) == (inmate is None):
-        raise TypeError("Pass exactly one of sender= or inmate=.")
-    connection = _locked(connection)
-    if (sender is not None and connection.sender_id != sender.pk) or (
-        inmate is not None and connection.inmate_id != inmate.pk
-    ):
-        raise ConnectionNotAllowed("This connection is not yours.")
-    if connection.status not in Connection.OPEN_STATUSES:
-        raise ConnectionNotAllowed(
-            f"This connection is already {connection.get_status_display().lower()}."
-        )
-    was = connection.status
-    connection.status = Connection.Status.ENDED
-    connection.save(update_fields=["status"])
-    # Photos still waiting for review were sent to someone who no longer takes them: refund them.
-    stopped = photos_undeliverable_for_inmate(
-        inmate=connection.inmate,
-        connection=connection,
-        actor=actor or sender or inmate,
-        actor_kind=_actor_kind(actor) if actor else None,
-        why=UNDELIVERABLE_ENDED,
-    )
-    audit_log(
-        "connection.ended",
-        actor=actor or sender or inmate,
-        actor_kind=_actor_kind(actor) if actor else None,
-        target=connection,
-        facility=connection.inmate.facility,
-        data={
-            "was": was,
-            "by": "sender" if sender is not None else "inmate",
-            "photos_undeliverable": stopped,
-        },
-    )
-    return connection
+def connection_decline(*, connection: Connection | int, actor: Actor) -> Connection:
+    """The person says no. The sender is told, and waits ``DECLINE_COOL_OFF`` before asking again."""
+    return _decide(connection, actor=actor, status=Connection.Status.DECLINED, verb="declined")

@@ -1,20 +1,30 @@
-"""The one access check every console page calls.
+"""The one gate every console page passes through.
 
-Like healthchecks' ``_get_project_for_user``: a view names the facility (by its code) and the roles
-it needs, and ``staff_facility`` returns the facility and the caller's membership or raises 404. A
-404 rather than a 403 means nobody outside a facility can learn which codes exist or which photos
-belong to them. Operators (superusers) may see every facility and act as its facility admin.
+A facility page is declared with ``@console_view(roles=...)``: the gate signs the caller in (with
+the second factor), resolves the facility named by the URL's ``code`` and the caller's membership
+there, checks the role, and hands the view a ``ConsoleRequest`` whose ``console`` holds the
+facility, the membership and the ``Actor`` that the view passes to services. A context processor
+feeds the same scope to every template. Like healthchecks' ``_get_project_for_user`` and pretix's
+``control/permissions.py``: a stranger, or a member whose role the page does not allow, gets a 404
+rather than a 403, so nobody outside a facility learns which codes exist or which photos belong to
+them. Operators (superusers) may see every facility and act as its facility admin.
+
+``tests/console/test_console_gate.py`` walks the URL list and fails for any console view that was
+not declared through this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
 from kinframe.accounts.mfa import second_factor_redirect
+from kinframe.audit.actors import Actor
 from kinframe.facilities.models import Facility, StaffMembership
 
 Role = StaffMembership.Role
@@ -35,24 +45,77 @@ def is_staff_user(user) -> bool:
     return user.is_superuser or StaffMembership.objects.filter(user=user).exists()
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in facility staff (or an operator) with a second factor where the site requires one.
+def _signed_in_staff(request: HttpRequest) -> HttpResponse | None:
+    """None when the caller is staff who passed the second factor; else where they must go."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_staff_user(request.user):
+        raise Http404("No such page.")
+    return second_factor_redirect(request)
 
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the console pages that belong to no one facility (the front page).
+
+    Signed-in facility staff (or an operator) with a second factor where the site requires one.
     Anonymous visitors go to the sign-in page and come back; signed-in people who are not staff get
     a 404, so the console does not advertise itself to senders.
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_staff_user(request.user):
-            raise Http404("No such page.")
-        if (elsewhere := second_factor_redirect(request)) is not None:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (elsewhere := _signed_in_staff(request)) is not None:
             return elsewhere
         return view(request, *args, **kwargs)
 
+    wrapper.console_gate = "staff"  # type: ignore[attr-defined]
     return wrapper
+
+
+@dataclass(frozen=True)
+class ConsoleScope:
+    """What the gate resolved for one request: where, as whom, and who acts."""
+
+    facility: Facility
+    membership: StaffMembership
+    actor: Actor
+
+    @property
+    def can(self) -> dict[str, bool]:
+        return console_permissions(self.membership)
+
+
+class ConsoleRequest(HttpRequest):
+    """The request a facility page receives: ``console`` is set by the gate."""
+
+    console: ConsoleScope
+
+
+def console_view(
+    *, roles: Iterable[str] | None = None
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Declare a facility page that ``roles`` may open (None: every role at the facility).
+
+    The URL's ``code`` is consumed here; the view receives the other URL arguments.
+    """
+    allowed = tuple(roles) if roles is not None else None
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            if (elsewhere := _signed_in_staff(request)) is not None:
+                return elsewhere
+            facility, membership = staff_facility(request, code, roles=allowed)
+            scoped: ConsoleRequest = request  # type: ignore[assignment]
+            scoped.console = ConsoleScope(
+                facility=facility, membership=membership, actor=Actor.staff(membership)
+            )
+            return view(scoped, *args, **kwargs)
+
+        wrapper.console_gate = allowed or "facility"  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
 
 
 def staff_facility(
@@ -78,6 +141,7 @@ def staff_facility(
         )
     except StaffMembership.DoesNotExist:
         raise Http404("No such facility.") from None
+    membership.user = user  # the signed-in user, already loaded: no query for the actor's label
     if roles is not None and membership.role not in set(roles):
         raise Http404("No such page.")
     return membership.facility, membership

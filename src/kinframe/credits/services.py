@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 
 from .models import LedgerEntry, Wallet
@@ -52,8 +53,7 @@ def ledger_post(
     purchase=None,
     memo: str = "",
     allow_debt: bool = False,
-    actor=None,
-    actor_kind: str | None = None,
+    actor: Actor,
 ) -> LedgerEntry:
     """Append one entry and move the balance with it.
 
@@ -87,7 +87,6 @@ def ledger_post(
     audit_log(
         f"credits.{kind}",
         actor=actor,
-        actor_kind=actor_kind,
         target=entry,
         data={"amount": amount, "balance_after": new_balance, "reference": reference},
     )
@@ -123,11 +122,11 @@ def credits_charge_photo(*, photo) -> LedgerEntry:
         amount=-photo.price,
         reference=f"photo_charge:{photo.pk}",
         photo=photo,
-        actor=photo.sender,
+        actor=Actor.sender(photo.sender),
     )
 
 
-def credits_refund_photo(*, photo, actor=None, actor_kind: str | None = None) -> LedgerEntry:
+def credits_refund_photo(*, photo, actor: Actor) -> LedgerEntry:
     """Give a photo's price back. The reference makes it happen at most once per photo."""
     return ledger_post(
         user=photo.sender,
@@ -136,5 +135,4 @@ def credits_refund_photo(*, photo, actor=None, actor_kind: str | None = None) ->
         reference=f"photo_refund:{photo.pk}",
         photo=photo,
         actor=actor,
-        actor_kind=actor_kind,
     )

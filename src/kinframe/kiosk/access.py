@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from kinframe.audit.actors import SYSTEM, Actor
 from kinframe.audit.services import audit_log
 from kinframe.facilities.models import Inmate
 
@@ -135,9 +136,11 @@ def kiosk_sign_in(request: HttpRequest, *, facility_code: str, number: str, pin:
         _count_failure(device_key)
         if inmate is not None:
             # Whoever typed the wrong PIN is unknown: the event is the system's, about the inmate.
-            audit_log("kiosk.sign_in_failed", target=inmate, data={"failures": failures})
+            audit_log(
+                "kiosk.sign_in_failed", actor=SYSTEM, target=inmate, data={"failures": failures}
+            )
             if failures >= settings.KIOSK_PIN_MAX_ATTEMPTS:
-                audit_log("kiosk.locked_out", target=inmate)
+                audit_log("kiosk.locked_out", actor=SYSTEM, target=inmate)
         if failures >= settings.KIOSK_PIN_MAX_ATTEMPTS:
             raise SignInFailed(LOCKED_OUT, locked=True)
         raise SignInFailed(GENERIC_FAILURE)
@@ -148,7 +151,7 @@ def kiosk_sign_in(request: HttpRequest, *, facility_code: str, number: str, pin:
     request.session.flush()
     request.session[SESSION_INMATE] = inmate.pk
     request.session[SESSION_SEEN] = int(time.time())
-    audit_log("kiosk.signed_in", actor=inmate, target=inmate)
+    audit_log("kiosk.signed_in", actor=Actor.inmate_at_kiosk(inmate), target=inmate)
     return inmate
 
 
@@ -157,7 +160,7 @@ def kiosk_sign_out(request: HttpRequest) -> None:
     if inmate_id:
         inmate = Inmate.objects.filter(pk=inmate_id).first()
         if inmate is not None:
-            audit_log("kiosk.signed_out", actor=inmate, target=inmate)
+            audit_log("kiosk.signed_out", actor=Actor.inmate_at_kiosk(inmate), target=inmate)
     request.session.flush()
 
 

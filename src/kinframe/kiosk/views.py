@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from kinframe.audit.actors import Actor
 from kinframe.connections.models import Connection
 from kinframe.connections.selectors import pending_requests_for_inmate
 from kinframe.connections.services import (
@@ -120,7 +121,7 @@ def _decide(request: HttpRequest, connection_id: int, decide, done: str) -> Http
     if connection is None:
         raise Http404("No such request.")
     try:
-        decide(connection=connection, inmate=request.inmate)
+        decide(connection=connection, actor=Actor.inmate_at_kiosk(request.inmate))
     except ConnectionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
@@ -177,5 +178,5 @@ def photo_file(request: HttpRequest, public_id: UUID, variant: str) -> HttpRespo
         raise Http404("No such photo.")
     response = photo_file_response(photo, variant)
     if variant == "display":
-        photo_record_view(photo=photo, viewer_inmate=inmate, variant=variant)
+        photo_record_view(photo=photo, actor=Actor.inmate_at_kiosk(inmate), variant=variant)
     return response

@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from kinframe.accounts.models import User
+from kinframe.audit.actors import Actor
 from kinframe.connections.models import Connection
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.services import ledger_post
@@ -108,6 +109,7 @@ def load_demo() -> list[DemoLogin]:
         amount=1000,
         reference=f"demo-grant:{sender.pk}",
         memo="Demo credits",
+        actor=Actor.system("demo"),
     )
     logins.insert(0, DemoLogin("sender", "the public site", "demo.sender", DEMO_PASSWORD))
 

@@ -7,6 +7,7 @@ recorded in the ledger and audited.
 from django.contrib import admin, messages
 
 from kinframe.admin_readonly import ReadOnlyModelAdmin
+from kinframe.audit.actors import Actor
 
 from .models import PaymentEvent, Purchase
 from .services import RefundError, purchase_refund, sandbox_simulate_chargeback
@@ -53,7 +54,9 @@ class PurchaseAdmin(ReadOnlyModelAdmin):
             self,
             request,
             queryset,
-            lambda p: purchase_refund(purchase=p, unspent_only=True, actor=request.user),
+            lambda p: purchase_refund(
+                purchase=p, unspent_only=True, actor=Actor.operator(request.user)
+            ),
             "unspent credits refunded",
         )
 
@@ -63,7 +66,7 @@ class PurchaseAdmin(ReadOnlyModelAdmin):
             self,
             request,
             queryset,
-            lambda p: purchase_refund(purchase=p, actor=request.user),
+            lambda p: purchase_refund(purchase=p, actor=Actor.operator(request.user)),
             "refunded in full",
         )
 

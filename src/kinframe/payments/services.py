@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.selectors import balance_of
@@ -64,6 +65,11 @@ class WebhookRetryLater(Exception):
     """A lock was busy, or the event arrived before the payment it is about: answer 503."""
 
 
+def provider_actor(provider: str) -> Actor:
+    """The card processor, acting through its webhooks."""
+    return Actor.system(f"payments:{provider}")
+
+
 def dollars(cents: int) -> str:
     return f"${cents // 100:,}.{cents % 100:02d}"
 
@@ -83,11 +89,14 @@ def _locked_purchase(purchase: Purchase | int) -> Purchase:
 @transaction.atomic
 def purchase_create(
     *,
-    user,
+    actor: Actor,
     credits: int,
     provider: str | None = None,
 ) -> Purchase:
-    """Open a purchase of ``credits`` (= cents) within the per-purchase and daily limits."""
+    """``actor`` (a sender) opens a purchase of ``credits`` (= cents) within the limits."""
+    user = actor.user
+    if user is None:
+        raise PurchaseError("Sign in to buy credits.")
     if not isinstance(credits, int) or isinstance(credits, bool):
         raise PurchaseError("Enter a whole number of credits.")
     if credits < settings.CREDITS_MIN_PURCHASE:
@@ -125,7 +134,7 @@ def purchase_create(
     )
     audit_log(
         "purchase.created",
-        actor=user,
+        actor=actor,
         target=purchase,
         data={"credits": credits, "provider": purchase.provider},
     )
@@ -175,7 +184,7 @@ def _purchase_checkout_started(
     )
     audit_log(
         "purchase.checkout_started",
-        actor=locked.user,
+        actor=Actor.sender(locked.user),
         target=locked,
         data={"provider": locked.provider, "session": session_id},
     )
@@ -228,9 +237,11 @@ def purchase_confirm(
         reference=f"purchase:{purchase.pk}",
         purchase=purchase,
         memo=purchase.card_label,
+        actor=provider_actor(purchase.provider),
     )
     audit_log(
         "purchase.paid",
+        actor=provider_actor(purchase.provider),
         target=purchase,
         data={
             "credits": purchase.credits,
@@ -249,6 +260,7 @@ def purchase_confirm(
         )
         audit_log(
             "purchase.over_daily_limit",
+            actor=provider_actor(purchase.provider),
             target=purchase,
             data={"paid_in_24h": paid_recently, "limit": settings.CREDITS_DAILY_LIMIT},
         )
@@ -270,6 +282,7 @@ def purchase_fail(
     purchase.save(update_fields=["status", "failure_message"])
     audit_log(
         "purchase.failed",
+        actor=provider_actor(purchase.provider),
         target=purchase,
         data={"message": purchase.failure_message, "event": event.event_id if event else ""},
     )
@@ -300,7 +313,11 @@ def send_receipt(*, purchase_id: int) -> None:
 
 @transaction.atomic
 def purchase_refund(
-    *, purchase: Purchase | int, credits: int | None = None, actor=None, unspent_only: bool = False
+    *,
+    purchase: Purchase | int,
+    actor: Actor,
+    credits: int | None = None,
+    unspent_only: bool = False,
 ) -> Purchase:
     """Give a purchase's money back to the card and take its credits out of the wallet.
 
@@ -338,7 +355,7 @@ def _refund_idempotency_key(purchase: Purchase) -> str:
     return f"kinframe-refund-{purchase.pk}-after-{purchase.refunded_credits}"
 
 
-def _refund_locked(*, purchase: Purchase, credits: int, actor=None) -> None:
+def _refund_locked(*, purchase: Purchase, credits: int, actor: Actor) -> None:
     """Ask the provider to refund ``credits`` of ``purchase``, then record it in the ledger.
 
     The caller holds the wallet and purchase locks in its transaction and has checked ``credits``
@@ -384,7 +401,7 @@ def _record_refund(
     *,
     purchase: Purchase,
     refunded_total: int,
-    actor=None,
+    actor: Actor,
     refund_id: str = "",
     allow_debt: bool = False,
 ) -> None:
@@ -414,7 +431,7 @@ def _record_refund(
     )
 
 
-def purchase_refund_unspent(*, user) -> list[Purchase]:
+def purchase_refund_unspent(*, actor: Actor) -> list[Purchase]:
     """A sender asks for their unspent credits back, free: newest purchases are refunded first.
 
     Each purchase is refunded in a transaction of its own (lock the wallet and the purchase,
@@ -432,7 +449,8 @@ def purchase_refund_unspent(*, user) -> list[Purchase]:
     Call it outside any transaction (requests are not atomic in Kinframe), or an outer rollback
     would undo the ledger entries of refunds the card has already received.
     """
-    if balance_of(user) <= 0:
+    user = actor.user
+    if user is None or balance_of(user) <= 0:
         raise RefundError("You have no unspent credits to refund.")
     candidates = list(refundable_purchases(user=user).values_list("pk", flat=True))
     if not candidates:
@@ -441,7 +459,7 @@ def purchase_refund_unspent(*, user) -> list[Purchase]:
     failed: list[tuple[int, str]] = []
     for purchase_id in candidates:
         try:
-            done = _purchase_refund_unspent_part(purchase_id=purchase_id, actor=user)
+            done = _purchase_refund_unspent_part(purchase_id=purchase_id, actor=actor)
         except RefundError as exc:
             logger.warning("Refund of purchase %s failed: %s", purchase_id, exc)
             failed.append((purchase_id, str(exc)))
@@ -488,7 +506,7 @@ def _refund_outcome_message(
 
 
 @transaction.atomic
-def _purchase_refund_unspent_part(*, purchase_id: int, actor) -> tuple[Purchase, int] | None:
+def _purchase_refund_unspent_part(*, purchase_id: int, actor: Actor) -> tuple[Purchase, int] | None:
     """Refund one purchase's share of the unspent credits, as one unit; None if the wallet is empty.
 
     Re-checked under the locks: the wallet may have been spent, or the purchase refunded or
@@ -512,7 +530,7 @@ def purchase_chargeback(
     purchase: Purchase | int,
     credits: int | None = None,
     dispute_id: str = "",
-    actor=None,
+    actor: Actor | None = None,
     event: PaymentEvent | None = None,
 ) -> Purchase:
     """The card holder disputed the payment and the network took the money back.
@@ -521,6 +539,7 @@ def purchase_chargeback(
     leaves it below zero: the account then owes credits and cannot send until a purchase settles it.
     """
     purchase = _locked_purchase(purchase)
+    actor = actor or provider_actor(purchase.provider)
     if purchase.charged_back_credits or purchase.status == Purchase.Status.CHARGED_BACK:
         return purchase  # one reversal per chargeback
     if purchase.status not in (Purchase.Status.PAID, Purchase.Status.REFUNDED):
@@ -566,6 +585,7 @@ def purchase_refund_reconcile(
         _record_refund(
             purchase=purchase,
             refunded_total=refunded_total,
+            actor=provider_actor(purchase.provider),
             refund_id=event.event_id if event else "",
             allow_debt=True,
         )
@@ -628,6 +648,7 @@ def _webhook_apply(*, provider: str, event: ProviderEvent, card: tuple[str, str]
     stored.save(update_fields=["purchase", "processed_at"])
     audit_log(
         "payment.webhook",
+        actor=provider_actor(provider),
         target=stored,
         data={"event": event.id, "type": event.type, "outcome": outcome},
     )
@@ -658,7 +679,12 @@ def _dispatch(
             or str(obj.get("currency", "")).lower() != purchase.currency
         ):
             logger.error("Webhook %s: amount does not match purchase %s", event.id, purchase.pk)
-            audit_log("payment.amount_mismatch", target=purchase, data={"event": event.id})
+            audit_log(
+                "payment.amount_mismatch",
+                actor=provider_actor(purchase.provider),
+                target=purchase,
+                data={"event": event.id},
+            )
             return "ignored"
         purchase_confirm(
             purchase=purchase,

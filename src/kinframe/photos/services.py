@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from kinframe.audit.actors import SYSTEM, Actor
+from kinframe.audit.context import current_origin
 from kinframe.audit.services import audit_log
 from kinframe.connections.models import Connection
 from kinframe.credits.services import credits_charge_photo, credits_refund_photo
@@ -63,21 +65,21 @@ def _notify_sender(photo_id: int, template: str) -> None:
 
 
 @transaction.atomic
-def photo_approve(*, photo: Photo | int, reviewer) -> Photo:
-    """Deliver the photo to its recipient."""
+def photo_approve(*, photo: Photo | int, actor: Actor) -> Photo:
+    """Deliver the photo to its recipient. ``actor`` is the reviewer."""
     photo = _locked(photo)
     if photo.status != Photo.Status.PENDING_REVIEW:
         raise PhotoStateError(photo, "approved")
     photo.status = Photo.Status.APPROVED
-    photo.reviewed_by = reviewer
+    photo.reviewed_by = actor.user
     photo.reviewed_at = timezone.now()
     photo.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    audit_log("photo.approved", actor=reviewer, actor_kind="staff", target=photo)
+    audit_log("photo.approved", actor=actor, target=photo)
     return photo
 
 
 @transaction.atomic
-def photo_reject(*, photo: Photo | int, reviewer, reason: RejectionReason) -> Photo:
+def photo_reject(*, photo: Photo | int, actor: Actor, reason: RejectionReason) -> Photo:
     """Refuse the photo with one of its facility's reasons and give the credits back at once."""
     photo = _locked(photo)
     if photo.status != Photo.Status.PENDING_REVIEW:
@@ -85,15 +87,14 @@ def photo_reject(*, photo: Photo | int, reviewer, reason: RejectionReason) -> Ph
     if reason.facility_id != photo.facility_id or not reason.is_active:
         raise ValueError("That reason is not one of this facility's reasons.")
     photo.status = Photo.Status.REJECTED
-    photo.reviewed_by = reviewer
+    photo.reviewed_by = actor.user
     photo.reviewed_at = timezone.now()
     photo.rejection_reason = reason
     photo.save(update_fields=["status", "reviewed_by", "reviewed_at", "rejection_reason"])
-    credits_refund_photo(photo=photo, actor=reviewer, actor_kind="staff")
+    credits_refund_photo(photo=photo, actor=actor)
     audit_log(
         "photo.rejected",
-        actor=reviewer,
-        actor_kind="staff",
+        actor=actor,
         target=photo,
         data={"reason": reason.code},
     )
@@ -102,17 +103,17 @@ def photo_reject(*, photo: Photo | int, reviewer, reason: RejectionReason) -> Ph
 
 
 @transaction.atomic
-def photo_withdraw(*, photo: Photo | int, sender) -> Photo:
+def photo_withdraw(*, photo: Photo | int, actor: Actor) -> Photo:
     """The sender takes back a photo that nobody has reviewed yet, and gets the credits back."""
     photo = _locked(photo)
-    if photo.sender_id != sender.pk:
+    if actor.user is None or photo.sender_id != actor.user.pk:
         raise PermissionError("Only the sender can withdraw a photo.")
     if photo.status != Photo.Status.PENDING_REVIEW:
         raise PhotoStateError(photo, "withdrawn")
     photo.status = Photo.Status.WITHDRAWN
     photo.save(update_fields=["status"])
-    credits_refund_photo(photo=photo, actor=sender)
-    audit_log("photo.withdrawn", actor=sender, target=photo)
+    credits_refund_photo(photo=photo, actor=actor)
+    audit_log("photo.withdrawn", actor=actor, target=photo)
     return photo
 
 
@@ -122,7 +123,7 @@ UNDELIVERABLE_ENDED = "The connection was ended before the photo was reviewed."
 
 @transaction.atomic
 def photo_mark_undeliverable(
-    *, photo: Photo | int, actor=None, actor_kind: str | None = None, why: str = UNDELIVERABLE_MOVED
+    *, photo: Photo | int, actor: Actor, why: str = UNDELIVERABLE_MOVED
 ) -> Photo:
     """The photo can no longer reach its recipient before review: refund, and tell the sender why.
 
@@ -139,33 +140,28 @@ def photo_mark_undeliverable(
     photo.save(update_fields=["status", "original", "failure_message"])
     if original:
         transaction.on_commit(lambda: _delete_file(original))
-    credits_refund_photo(photo=photo, actor=actor, actor_kind=actor_kind)
-    audit_log("photo.undeliverable", actor=actor, actor_kind=actor_kind, target=photo)
+    credits_refund_photo(photo=photo, actor=actor)
+    audit_log("photo.undeliverable", actor=actor, target=photo)
     _notify_sender(photo.pk, "photo_undeliverable")
     return photo
 
 
 @transaction.atomic
-def photo_record_view(
-    *, photo: Photo, viewer_inmate=None, viewer_user=None, variant: str = "display"
-) -> PhotoView:
-    """Record one opening of a photo by its recipient (``viewer_inmate``) or a staff member."""
-    from kinframe.audit.context import current_origin
-
+def photo_record_view(*, photo: Photo, actor: Actor, variant: str = "display") -> PhotoView:
+    """Record one opening of a photo by its recipient (an inmate actor) or a staff member."""
     origin = current_origin.get()
     view = PhotoView.objects.create(
         photo=photo,
-        viewer_kind=PhotoView.ViewerKind.INMATE if viewer_inmate else PhotoView.ViewerKind.STAFF,
-        viewer_inmate=viewer_inmate,
-        viewer_user=viewer_user,
+        viewer_kind=PhotoView.ViewerKind.INMATE if actor.inmate else PhotoView.ViewerKind.STAFF,
+        viewer_inmate=actor.inmate,
+        viewer_user=actor.user,
         variant=variant,
         ip_address=origin.ip_address,
         user_agent=origin.user_agent,
     )
     audit_log(
         "photo.viewed",
-        actor=viewer_inmate or viewer_user,
-        actor_kind=None if viewer_inmate else "staff",
+        actor=actor,
         target=photo,
         data={"variant": variant},
     )
@@ -226,13 +222,13 @@ def _probe_upload(upload, name: str) -> None:
         raise
 
 
-def photo_send(*, sender, connection: Connection, upload, filename: str = "") -> Photo:
+def photo_send(*, actor: Actor, connection: Connection, upload, filename: str = "") -> Photo:
     """Send one photo: see ``photo_send_many``."""
-    return photo_send_many(sender=sender, connection=connection, uploads=[(upload, filename)])[0]
+    return photo_send_many(actor=actor, connection=connection, uploads=[(upload, filename)])[0]
 
 
-def photo_send_many(*, sender, connection: Connection, uploads: Sequence) -> list[Photo]:
-    """Send several photos to one recipient at once: all are sent and charged, or none.
+def photo_send_many(*, actor: Actor, connection: Connection, uploads: Sequence) -> list[Photo]:
+    """``actor`` (a sender) sends several photos to one recipient: all are sent and charged, or none.
 
     ``uploads`` holds file objects (Django ``UploadedFile``/``File``; the name comes from
     ``.name``) or ``(file, filename)`` pairs. Every file is checked by its bytes before anything is
@@ -248,6 +244,9 @@ def photo_send_many(*, sender, connection: Connection, uploads: Sequence) -> lis
             f"You can send at most {settings.PHOTO_MAX_PER_SEND} photos at once; "
             f"you chose {len(items)}."
         )
+    sender = actor.user
+    if sender is None:
+        raise PhotoSendError("Only a signed-in sender can send photos.")
     # Cheap checks first, outside the transaction: a refused file never reaches the ledger.
     _check_connection(sender=sender, connection=connection)
     named = [(upload, _upload_name(upload, filename)) for upload, filename in items]
@@ -278,7 +277,7 @@ def photo_send_many(*, sender, connection: Connection, uploads: Sequence) -> lis
                 credits_charge_photo(photo=photo)  # locks the wallet; InsufficientCredits
                 audit_log(
                     "photo.sent",
-                    actor=sender,
+                    actor=actor,
                     target=photo,
                     data={"price": photo.price, "connection": connection.pk, "batch": len(named)},
                 )
@@ -397,7 +396,12 @@ def _photo_processed(*, photo_id: int, result, names: tuple[str, str]) -> Photo:
             "processed_at", "claimed_at", "status",
         ]
     )  # fmt: skip
-    audit_log("photo.processed", target=photo, data={"width": photo.width, "height": photo.height})
+    audit_log(
+        "photo.processed",
+        actor=SYSTEM,
+        target=photo,
+        data={"width": photo.width, "height": photo.height},
+    )
     # The original is kept only until processing ends, and only deleted once that is committed.
     transaction.on_commit(lambda: _delete_file(original))
     return photo
@@ -418,8 +422,8 @@ def _photo_fail(*, photo_id: int, message: str) -> Photo:
     photo.save(
         update_fields=["status", "failure_message", "original", "claimed_at", "processed_at"]
     )
-    credits_refund_photo(photo=photo)
-    audit_log("photo.failed", target=photo, data={"message": photo.failure_message})
+    credits_refund_photo(photo=photo, actor=SYSTEM)
+    audit_log("photo.failed", actor=SYSTEM, target=photo, data={"message": photo.failure_message})
     transaction.on_commit(lambda: _delete_file(original))
     _notify_sender(photo.pk, "photo_failed")
     return photo
@@ -452,8 +456,7 @@ def photos_requeue_stuck(*, older_than: timedelta = PROCESSING_TIMEOUT) -> int:
 def photos_undeliverable_for_inmate(
     *,
     inmate: Inmate,
-    actor=None,
-    actor_kind: str | None = None,
+    actor: Actor,
     facility=None,
     connection=None,
     why: str = UNDELIVERABLE_MOVED,
@@ -474,7 +477,7 @@ def photos_undeliverable_for_inmate(
     count = 0
     for pk in pending.values_list("pk", flat=True):
         try:
-            photo_mark_undeliverable(photo=pk, actor=actor, actor_kind=actor_kind, why=why)
+            photo_mark_undeliverable(photo=pk, actor=actor, why=why)
         except PhotoStateError:
             continue  # reviewed or withdrawn a moment ago
         count += 1

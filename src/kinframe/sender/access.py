@@ -6,9 +6,11 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest
 from django.shortcuts import redirect
 
 from kinframe.accounts.stages import UNVERIFIED_MESSAGE, has_verified_contact
+from kinframe.audit.actors import Actor
 
 
 def is_verified(user) -> bool:
@@ -25,8 +27,17 @@ def verification_url_name(user) -> str:
     return "account_email"
 
 
+class SenderRequest(HttpRequest):
+    """The request a sender page receives: ``actor`` is the signed-in, verified sender."""
+
+    actor: Actor
+
+
 def verified_sender_required(view):
-    """Signed in and verified; otherwise to the sign-in or verification page with a message."""
+    """Signed in and verified; otherwise to the sign-in or verification page with a message.
+
+    Sets ``request.actor``, the ``Actor`` the page passes to every service it calls.
+    """
 
     @login_required
     @wraps(view)
@@ -34,6 +45,7 @@ def verified_sender_required(view):
         if not is_verified(request.user):
             messages.warning(request, UNVERIFIED_MESSAGE)
             return redirect(verification_url_name(request.user))
+        request.actor = Actor.sender(request.user)
         return view(request, *args, **kwargs)
 
     return wrapper

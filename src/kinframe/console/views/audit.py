@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.shortcuts import render
 
-from ..access import AUDIT_ROLES, staff_facility, staff_required
+from ..access import AUDIT_ROLES, ConsoleRequest, console_view
 from ..selectors import facility_audit_events
-from .common import paginate, render_console
+from .common import paginate
 
 PER_PAGE = 50
 
 
-@staff_required
-def audit(request: HttpRequest, code: str) -> HttpResponse:
-    facility, membership = staff_facility(request, code, roles=AUDIT_ROLES)
-    return render_console(
-        request,
-        "console/audit.html",
-        facility=facility,
-        membership=membership,
-        page=paginate(request, facility_audit_events(facility=facility), PER_PAGE),
-    )
+@console_view(roles=AUDIT_ROLES)
+def audit(request: ConsoleRequest) -> HttpResponse:
+    events = facility_audit_events(facility=request.console.facility)
+    return render(request, "console/audit.html", {"page": paginate(request, events, PER_PAGE)})

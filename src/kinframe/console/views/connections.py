@@ -5,8 +5,8 @@ actor and the inmate as the one who answered."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from kinframe.connections.models import Connection
@@ -16,31 +16,25 @@ from kinframe.connections.services import (
     connection_decline,
 )
 
-from ..access import CONNECTION_ROLES, staff_facility, staff_required
+from ..access import CONNECTION_ROLES, ConsoleRequest, console_view
 from ..selectors import pending_connections
-from .common import paginate, render_console
+from .common import paginate
 
 PER_PAGE = 50
 
 
-@staff_required
-def connection_requests(request: HttpRequest, code: str) -> HttpResponse:
-    facility, membership = staff_facility(request, code, roles=CONNECTION_ROLES)
-    return render_console(
-        request,
-        "console/connections.html",
-        facility=facility,
-        membership=membership,
-        page=paginate(request, pending_connections(facility=facility), PER_PAGE),
+@console_view(roles=CONNECTION_ROLES)
+def connection_requests(request: ConsoleRequest) -> HttpResponse:
+    waiting = pending_connections(facility=request.console.facility)
+    return render(
+        request, "console/connections.html", {"page": paginate(request, waiting, PER_PAGE)}
     )
 
 
-@staff_required
+@console_view(roles=CONNECTION_ROLES)
 @require_POST
-def connection_decide(
-    request: HttpRequest, code: str, connection_id: int, decision: str
-) -> HttpResponse:
-    facility, _ = staff_facility(request, code, roles=CONNECTION_ROLES)
+def connection_decide(request: ConsoleRequest, connection_id: int, decision: str) -> HttpResponse:
+    facility = request.console.facility
     # Only requests to someone held here now; another facility's request is as good as missing.
     connection = get_object_or_404(
         Connection.objects.select_related("inmate", "sender"),
@@ -49,7 +43,7 @@ def connection_decide(
     )
     service = connection_approve if decision == "approve" else connection_decline
     try:
-        service(connection=connection, inmate=connection.inmate, actor=request.user)
+        service(connection=connection, actor=request.console.actor)
     except ConnectionNotAllowed as error:
         messages.warning(request, str(error))
     else:

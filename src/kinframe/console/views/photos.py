@@ -7,13 +7,14 @@ photo, so no way of opening it goes unrecorded. Queue thumbnails are not views.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.shortcuts import render
 
 from kinframe.photos.models import Photo
 from kinframe.photos.services import photo_record_view
 from kinframe.photos.serving import photo_file_response
 
-from ..access import HISTORY_ROLES, REVIEW_ROLES, staff_facility, staff_required
+from ..access import HISTORY_ROLES, REVIEW_ROLES, ConsoleRequest, console_view
 from ..forms import PhotoFilterForm
 from ..selectors import (
     active_rejection_reasons,
@@ -21,53 +22,55 @@ from ..selectors import (
     facility_photos,
     photo_view_history,
 )
-from .common import paginate, query_without_page, render_console
+from .common import paginate, query_without_page
 
 PER_PAGE = 25
 
 
-@staff_required
-def history(request: HttpRequest, code: str) -> HttpResponse:
-    facility, membership = staff_facility(request, code, roles=HISTORY_ROLES)
+@console_view(roles=HISTORY_ROLES)
+def history(request: ConsoleRequest) -> HttpResponse:
+    facility = request.console.facility
     form = PhotoFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     photos = facility_photos(
         facility=facility, status=filters.get("status", ""), search=filters.get("q", "")
     )
-    return render_console(
+    return render(
         request,
         "console/photo_history.html",
-        facility=facility,
-        membership=membership,
-        form=form,
-        page=paginate(request, photos, PER_PAGE),
-        query=query_without_page(request),
+        {
+            "form": form,
+            "page": paginate(request, photos, PER_PAGE),
+            "query": query_without_page(request),
+        },
     )
 
 
-@staff_required
-def detail(request: HttpRequest, code: str, public_id) -> HttpResponse:
-    facility, membership = staff_facility(request, code, roles=HISTORY_ROLES)
+@console_view(roles=HISTORY_ROLES)
+def detail(request: ConsoleRequest, public_id) -> HttpResponse:
+    facility = request.console.facility
     photo = facility_photo(facility=facility, public_id=public_id)
-    can_decide = photo.status == Photo.Status.PENDING_REVIEW and membership.role in REVIEW_ROLES
-    return render_console(
+    can_decide = (
+        photo.status == Photo.Status.PENDING_REVIEW
+        and request.console.membership.role in REVIEW_ROLES
+    )
+    return render(
         request,
         "console/photo_detail.html",
-        facility=facility,
-        membership=membership,
-        photo=photo,
-        views=list(photo_view_history(photo=photo)),
-        can_decide=can_decide,
-        reasons=list(active_rejection_reasons(facility=facility)) if can_decide else [],
+        {
+            "photo": photo,
+            "views": list(photo_view_history(photo=photo)),
+            "can_decide": can_decide,
+            "reasons": list(active_rejection_reasons(facility=facility)) if can_decide else [],
+        },
     )
 
 
-@staff_required
-def photo_file(request: HttpRequest, code: str, public_id, variant: str) -> HttpResponse:
+@console_view(roles=HISTORY_ROLES)
+def photo_file(request: ConsoleRequest, public_id, variant: str) -> HttpResponse:
     """The bytes of one of the facility's photos; the full-size one is recorded as a view."""
-    facility, _ = staff_facility(request, code, roles=HISTORY_ROLES)
-    photo = facility_photo(facility=facility, public_id=public_id)
+    photo = facility_photo(facility=request.console.facility, public_id=public_id)
     response = photo_file_response(photo, variant)
     if variant == "display":
-        photo_record_view(photo=photo, viewer_user=request.user, variant="display")
+        photo_record_view(photo=photo, actor=request.console.actor, variant="display")
     return response

@@ -13,28 +13,28 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from kinframe.facilities.models import Facility, RejectionReason, StaffMembership
+from kinframe.facilities.models import Facility, RejectionReason
 from kinframe.photos.services import PhotoStateError, photo_approve, photo_reject
 
-from ..access import REVIEW_ROLES, staff_facility, staff_required
+from ..access import REVIEW_ROLES, ConsoleRequest, console_view
 from ..selectors import active_rejection_reasons, facility_photo, review_queue
-from .common import is_htmx, render_console
+from .common import is_htmx
 
 QUEUE_SIZE = 50  # the oldest photos first; a reviewer works down the list, then reloads
 
 
-@staff_required
-def queue(request: HttpRequest, code: str) -> HttpResponse:
-    facility, membership = staff_facility(request, code, roles=REVIEW_ROLES)
+@console_view(roles=REVIEW_ROLES)
+def queue(request: ConsoleRequest) -> HttpResponse:
+    facility = request.console.facility
     photos = review_queue(facility=facility)
-    return render_console(
+    return render(
         request,
         "console/review_queue.html",
-        facility=facility,
-        membership=membership,
-        photos=list(photos[:QUEUE_SIZE]),
-        waiting=photos.count(),
-        reasons=list(active_rejection_reasons(facility=facility)),
+        {
+            "photos": list(photos[:QUEUE_SIZE]),
+            "waiting": photos.count(),
+            "reasons": list(active_rejection_reasons(facility=facility)),
+        },
     )
 
 
@@ -64,29 +64,20 @@ def _already_decided(
     return _back_to_queue(facility)
 
 
-def _bad_reason(
-    request: HttpRequest, facility: Facility, membership: StaffMembership
-) -> HttpResponse:
+def _bad_reason(request: ConsoleRequest) -> HttpResponse:
     text = "Choose one of this facility's rejection reasons to reject a photo."
     if is_htmx(request):
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
-    return render_console(
-        request,
-        "console/bad_request.html",
-        facility=facility,
-        membership=membership,
-        status=400,
-        text=text,
-    )
+    return render(request, "console/bad_request.html", {"text": text}, status=400)
 
 
-@staff_required
+@console_view(roles=REVIEW_ROLES)
 @require_POST
-def approve(request: HttpRequest, code: str, public_id) -> HttpResponse:
-    facility, _ = staff_facility(request, code, roles=REVIEW_ROLES)
+def approve(request: ConsoleRequest, public_id) -> HttpResponse:
+    facility = request.console.facility
     photo = facility_photo(facility=facility, public_id=public_id)
     try:
-        photo_approve(photo=photo, reviewer=request.user)
+        photo_approve(photo=photo, actor=request.console.actor)
     except PhotoStateError as error:
         return _already_decided(request, facility, error)
     return _decided(request, facility, f"Approved the photo for {photo.inmate.full_name}.")
@@ -101,20 +92,20 @@ def _reason_from(request: HttpRequest, facility: Facility) -> RejectionReason | 
     return RejectionReason.objects.filter(pk=reason_id, facility=facility, is_active=True).first()
 
 
-@staff_required
+@console_view(roles=REVIEW_ROLES)
 @require_POST
-def reject(request: HttpRequest, code: str, public_id) -> HttpResponse:
-    facility, membership = staff_facility(request, code, roles=REVIEW_ROLES)
+def reject(request: ConsoleRequest, public_id) -> HttpResponse:
+    facility = request.console.facility
     photo = facility_photo(facility=facility, public_id=public_id)
     reason = _reason_from(request, facility)
     if reason is None:
-        return _bad_reason(request, facility, membership)
+        return _bad_reason(request)
     try:
-        photo_reject(photo=photo, reviewer=request.user, reason=reason)
+        photo_reject(photo=photo, actor=request.console.actor, reason=reason)
     except PhotoStateError as error:
         return _already_decided(request, facility, error)
     except ValueError:  # the reason was deactivated between our check and the lock
-        return _bad_reason(request, facility, membership)
+        return _bad_reason(request)
     return _decided(
         request,
         facility,

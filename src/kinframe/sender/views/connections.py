@@ -22,9 +22,9 @@ from kinframe.connections.selectors import (
 from kinframe.connections.services import (
     RELATIONSHIP_MAX_LENGTH,
     ConnectionNotAllowed,
-    connection_end,
     connection_request,
 )
+from kinframe.custody.services import connection_end
 from kinframe.facilities.models import Inmate
 
 from ..access import verified_sender_required
@@ -113,7 +113,7 @@ def request_connection(request: HttpRequest) -> HttpResponse:
         return _search_page(request, search_params, status=404)
     try:
         connection = connection_request(
-            sender=request.user, inmate=inmate, relationship=form.cleaned_data["relationship"]
+            actor=request.actor, inmate=inmate, relationship=form.cleaned_data["relationship"]
         )
     except ConnectionNotAllowed as exc:
         messages.error(request, str(exc))
@@ -148,7 +148,7 @@ def end_connection(request: HttpRequest, connection_id: int) -> HttpResponse:
         raise Http404("No such connection.")
     was_request = connection.status == Connection.Status.REQUESTED
     try:
-        connection_end(connection=connection, sender=request.user)
+        connection_end(connection=connection, actor=request.actor)
     except ConnectionNotAllowed as exc:
         messages.error(request, str(exc))
         return redirect("sender:connections")

@@ -137,7 +137,7 @@ def credits(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _credits_page(request, form, status=400)
     try:
-        purchase = purchase_create(user=request.user, credits=form.cleaned_data["credits"])
+        purchase = purchase_create(actor=request.actor, credits=form.cleaned_data["credits"])
         detail = reverse("sender:purchase", kwargs={"purchase_id": purchase.pk})
         url = purchase_checkout(
             purchase=purchase, success_url=detail, cancel_url=f"{detail}?cancelled=1"
@@ -176,7 +176,7 @@ def refund(request: HttpRequest) -> HttpResponse:
     refundable = unspent_refundable_credits(user=request.user, balance=balance)
     if request.method == "POST":
         try:
-            purchase_refund_unspent(user=request.user)
+            purchase_refund_unspent(actor=request.actor)
         except RefundError as exc:
             messages.error(request, str(exc))
             return redirect("sender:credits")

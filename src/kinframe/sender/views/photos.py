@@ -103,7 +103,7 @@ def _send(request: HttpRequest, connection: Connection) -> HttpResponse:
     if not uploads:
         return refuse("Choose at least one photo to send.", 400)
     try:
-        photos = photo_send_many(sender=request.user, connection=connection, uploads=uploads)
+        photos = photo_send_many(actor=request.actor, connection=connection, uploads=uploads)
     except UnsupportedImage as exc:
         name = getattr(exc, "filename", "")
         return refuse(f"{name}: {exc}" if name else str(exc), 400)
@@ -157,7 +157,7 @@ def photo_thumbnail(request: HttpRequest, public_id) -> HttpResponse:
 def photo_withdraw_view(request: HttpRequest, public_id) -> HttpResponse:
     photo = _own_photo(request, public_id)
     try:
-        photo = photo_withdraw(photo=photo, sender=request.user)
+        photo = photo_withdraw(photo=photo, actor=request.actor)
     except PhotoStateError as exc:
         messages.error(request, str(exc))
     except PermissionError as exc:  # pragma: no cover - _own_photo already checked
