@@ -44,9 +44,9 @@ test-e2e: install browser
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	KINFRAME_TESTING=1 $(BIN)/kinframe makemigrations --check --dry-run
-	KINFRAME_TESTING=1 $(BIN)/kinframe check
-	KINFRAME_TESTING=1 $(BIN)/mypy
+	DEBUG=1 $(BIN)/kinframe makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/kinframe check
+	DEBUG=1 $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -1,14 +1,20 @@
 """factory_boy factories for domain data. Tests build exactly what they need with these."""
 
+import io
+
 import factory
 from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
 
 from kinframe.accounts.models import User
 from kinframe.audit.actors import SYSTEM
 from kinframe.connections.models import Connection
 from kinframe.credits.models import LedgerEntry
-from kinframe.credits.services import ledger_post
+from kinframe.credits.services import credits_charge_photo, ledger_post
 from kinframe.facilities.models import Agency, Facility, Inmate, RejectionReason, StaffMembership
+from kinframe.photos.models import Photo
 
 PASSWORD = "correct horse battery staple"
 PIN = "2468"
@@ -120,3 +126,65 @@ def give_credits(user, amount: int, reference: str | None = None) -> None:
         memo="Test credits",
         actor=SYSTEM,
     )
+
+
+def _jpeg(size: tuple[int, int], color: str = "teal") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """A processed photo as the photos app leaves it: a display JPEG and a thumbnail in private
+    storage, waiting for review unless ``status=`` says otherwise; ``created_at=`` backdates it.
+    Sending charges a photo's price through the ledger: ``charged=True`` or ``credits=N`` do too.
+    """
+
+    class Meta:
+        model = Photo
+        skip_postgeneration_save = True
+
+    connection = factory.SubFactory(ConnectionFactory)
+    sender = factory.LazyAttribute(lambda p: p.connection.sender)
+    inmate = factory.LazyAttribute(lambda p: p.connection.inmate)
+    facility = factory.LazyAttribute(lambda p: p.connection.inmate.facility)
+    status = Photo.Status.PENDING_REVIEW
+    price = 100
+    width = 480
+    height = 320
+    original_name = "photo.jpg"
+
+    @factory.post_generation
+    def files(self, create, extracted, **kwargs):
+        """Processing writes the files; a photo still received, or failed, has none."""
+        unprocessed = self.status in (Photo.Status.RECEIVED, Photo.Status.FAILED)
+        if create and extracted is not False and not unprocessed:
+            self.image.save("display.jpg", ContentFile(_jpeg((self.width, self.height))), False)
+            self.thumbnail.save("thumb.jpg", ContentFile(_jpeg((48, 32))), save=False)
+            self.save(update_fields=["image", "thumbnail"])
+
+    @factory.post_generation
+    def credits(self, create, extracted, **kwargs):
+        """``credits=N`` puts N credits in the sender's wallet and charges the photo from them."""
+        if create and extracted:
+            give_credits(self.sender, extracted)
+            credits_charge_photo(photo=self)
+
+    @factory.post_generation
+    def charged(self, create, extracted, **kwargs):
+        """``charged=True`` takes the price from credits already in the wallet."""
+        if create and extracted:
+            credits_charge_photo(photo=self)  # its ledger reference makes a second charge a no-op
+
+    @factory.post_generation
+    def created_at(self, create, extracted, **kwargs):
+        if create and extracted is not None:
+            Photo.objects.filter(pk=self.pk).update(created_at=extracted)
+            self.created_at = extracted
+
+
+class DeliveredPhotoFactory(PhotoFactory):
+    """A photo a reviewer approved: the recipient can see it."""
+
+    status = Photo.Status.APPROVED
+    reviewed_at = factory.LazyFunction(timezone.now)

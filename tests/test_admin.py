@@ -44,9 +44,9 @@ def test_a_sender_cannot_open_the_admin(client, sender):
 
 
 def test_operator_sees_a_photos_record_and_views_but_never_the_image(operator_client):
-    from tests.console.helpers import make_photo
+    from tests.factories import PhotoFactory
 
-    photo = make_photo(ConnectionFactory(), credits=100)
+    photo = PhotoFactory(connection=ConnectionFactory(), credits=100)
     page = operator_client.get(reverse("admin:photos_photo_change", args=[photo.pk]))
     assert page.status_code == 200
     html = page.content.decode()

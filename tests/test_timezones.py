@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from kinframe.photos.models import Photo
-from tests.console.helpers import make_photo
+from tests.factories import PhotoFactory
 from tests.kiosk.kiosk_helpers import kiosk_client
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,9 @@ SENT = datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
 
 @pytest.fixture
 def sent_photo(connection_):
-    photo = make_photo(connection_, status=Photo.Status.APPROVED, credits=500)
+    photo = PhotoFactory(
+        connection=connection_, charged=True, status=Photo.Status.APPROVED, credits=500
+    )
     Photo.objects.filter(pk=photo.pk).update(created_at=SENT, reviewed_at=SENT)
     return photo
 

@@ -8,7 +8,6 @@ email and SMS printed to the console, the sandbox card provider). The README lis
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -16,7 +15,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
-TESTING = "pytest" in sys.modules or os.environ.get("KINFRAME_TESTING") == "1"
 
 
 def env(name: str, default: str = "") -> str:
@@ -53,7 +51,7 @@ DEBUG = env_bool("DEBUG", False)
 DATA_DIR = Path(env("KINFRAME_DATA_DIR", str(PROJECT_DIR / "var")))
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE); `make run` sets DEBUG=1.")
     SECRET_KEY = "insecure-development-key-never-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
@@ -153,9 +151,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if TESTING:
-    # Argon2 is deliberately slow; tests check the flows, not the hash's cost.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -188,10 +183,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # allauth's rate limits (login failures, signups, codes; "verify_phone" caps SMS sends at one per
-# 30 s per number and 3 a minute per IP). Tests turn them off (False; an empty dict would keep
-# allauth's defaults) unless KINFRAME_TEST_RATE_LIMITS=1.
-if TESTING and not env_bool("KINFRAME_TEST_RATE_LIMITS"):
-    ACCOUNT_RATE_LIMITS = False
+# 30 s per number and 3 a minute per IP). tests/settings.py turns them off.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 
@@ -229,7 +221,7 @@ STORAGES = {
     "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or TESTING
+        if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
@@ -281,9 +273,9 @@ TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
 TWILIO_API_BASE = env("TWILIO_API_BASE", "https://api.twilio.com")
 
 # --- Background tasks ---------------------------------------------------------------------------------
-# Tests run tasks immediately; the embedded default queues them in the database for `kinframe worker`;
-# TASK_BACKEND=rq with REDIS_URL scales out to RQ workers on any number of hosts.
-TASK_BACKEND = env("TASK_BACKEND", "immediate" if TESTING else "database")
+# The embedded default queues tasks in the database for `kinframe worker`; TASK_BACKEND=rq with
+# REDIS_URL scales out to RQ workers on any number of hosts; tests run them at once ("immediate").
+TASK_BACKEND = env("TASK_BACKEND", "database")
 _task_backends = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
@@ -328,7 +320,7 @@ else:
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -339,7 +331,7 @@ KIOSK_PIN_MAX_FAILURES_PER_DEVICE = env_int("KIOSK_PIN_MAX_FAILURES_PER_DEVICE",
 KIOSK_IDLE_SECONDS = env_int("KIOSK_IDLE_SECONDS", 300)
 # Staff (console) and operators (admin) must sign in with a second factor (TOTP). `make run` turns it
 # off for the demo.
-CONSOLE_REQUIRE_MFA = env_bool("CONSOLE_REQUIRE_MFA", not TESTING)
+CONSOLE_REQUIRE_MFA = env_bool("CONSOLE_REQUIRE_MFA", True)
 
 # --- Locale, logging ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -355,6 +347,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# WhiteNoise serves static files from the app folders in development and tests (no collectstatic).
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
-WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+# WhiteNoise serves static files from the app folders in development (no collectstatic).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG

@@ -6,8 +6,7 @@ import pytest
 from django.db import connection as db_connection
 from django.test import Client
 from tests.api.helpers import Feed
-from tests.console.helpers import make_photo
-from tests.factories import ConnectionFactory, InmateFactory
+from tests.factories import ConnectionFactory, InmateFactory, PhotoFactory
 
 from kinframe.api.models import IdempotencyRecord
 from kinframe.audit.models import AuditEvent
@@ -37,7 +36,7 @@ def test_the_same_key_twice_books_once_and_replays_the_answer(feed, jail):
 
 def test_a_replayed_release_refunds_once(feed, jail):
     connection = ConnectionFactory(inmate=InmateFactory(facility=jail, number="A100"))
-    make_photo(connection, credits=100)
+    PhotoFactory(connection=connection, credits=100)
     assert balance_of(connection.sender) == 0
 
     first = feed.release("A100", key="release-1")

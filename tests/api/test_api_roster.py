@@ -1,8 +1,7 @@
 """Booking, moving, releasing and reading people through the roster feed."""
 
 import pytest
-from tests.console.helpers import make_photo
-from tests.factories import ConnectionFactory, InmateFactory
+from tests.factories import ConnectionFactory, InmateFactory, PhotoFactory
 
 from kinframe.audit.models import AuditEvent
 from kinframe.credits.selectors import balance_of, ledger_problems
@@ -32,7 +31,7 @@ def test_book_transfer_and_release_refund_photos_on_their_way(feed, jail, annex)
     }
     inmate = Inmate.objects.get(number="A100")
     connection = ConnectionFactory(inmate=inmate)
-    at_jail = make_photo(connection, credits=300)
+    at_jail = PhotoFactory(connection=connection, credits=300)
     assert balance_of(connection.sender) == 200
 
     response = feed.book("A100", annex)  # the roster moves them
@@ -44,7 +43,7 @@ def test_book_transfer_and_release_refund_photos_on_their_way(feed, jail, annex)
 
     inmate.refresh_from_db()
     connection.inmate = inmate
-    at_annex = make_photo(connection)
+    at_annex = PhotoFactory(connection=connection, charged=True)
     assert balance_of(connection.sender) == 200
     response = feed.release("A100")
     assert response.status_code == 200

@@ -177,14 +177,14 @@ def test_the_inmate_can_end_a_connection(inmate, connection_):
 def test_ending_a_connection_refunds_photos_not_yet_reviewed(django_capture_on_commit_callbacks):
     """Found in review: a pending photo was still approved and delivered after the sender left."""
     from django.core import mail
-    from tests.console.helpers import make_photo
+    from tests.factories import PhotoFactory
 
     from kinframe.credits.selectors import balance_of
     from kinframe.photos.models import Photo
 
     connection = ConnectionFactory()
-    pending = make_photo(connection, credits=300)
-    delivered = make_photo(connection, status=Photo.Status.APPROVED)
+    pending = PhotoFactory(connection=connection, credits=300)
+    delivered = PhotoFactory(connection=connection, charged=True, status=Photo.Status.APPROVED)
     with django_capture_on_commit_callbacks(execute=True):
         connection_end(connection=connection, actor=as_sender(connection.sender))
     pending.refresh_from_db()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.console.helpers import make_photo
 from tests.factories import (
     ConnectionFactory,
     FacilityFactory,
     InmateFactory,
+    PhotoFactory,
     StaffFactory,
     UserFactory,
 )
@@ -44,11 +44,11 @@ def operator(db):
 @pytest.fixture
 def photo(connection_):
     """One photo waiting for review; its sender had 500 credits and now has 400."""
-    return make_photo(connection_, credits=500)
+    return PhotoFactory(connection=connection_, credits=500)
 
 
 @pytest.fixture
 def other_photo(other_facility):
     """A photo waiting for review at the other facility."""
     connection = ConnectionFactory(inmate=InmateFactory(facility=other_facility))
-    return make_photo(connection, credits=500)
+    return PhotoFactory(connection=connection, credits=500)

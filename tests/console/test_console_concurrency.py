@@ -8,8 +8,13 @@ import pytest
 from django.db import connection as db_connection
 from django.test import Client
 from django.urls import reverse
-from tests.console.helpers import make_photo
-from tests.factories import ConnectionFactory, FacilityFactory, InmateFactory, StaffFactory
+from tests.factories import (
+    ConnectionFactory,
+    FacilityFactory,
+    InmateFactory,
+    PhotoFactory,
+    StaffFactory,
+)
 
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.selectors import balance_of
@@ -19,7 +24,10 @@ from kinframe.photos.models import Photo
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_rejecting_at_once_refund_exactly_once(on_postgres):
     facility = FacilityFactory()
-    photo = make_photo(ConnectionFactory(inmate=InmateFactory(facility=facility)), credits=500)
+    photo = PhotoFactory(
+        connection=ConnectionFactory(inmate=InmateFactory(facility=facility)),
+        credits=500,
+    )
     reason = facility.rejection_reasons.get()
     reviewers = [StaffFactory(facility=facility) for _ in range(4)]
     url = reverse("console:photo_reject", args=[facility.code, photo.public_id])

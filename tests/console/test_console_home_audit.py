@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from tests.actors import as_staff
-from tests.console.helpers import make_photo
-from tests.factories import ConnectionFactory, FacilityFactory, InmateFactory
+from tests.factories import ConnectionFactory, FacilityFactory, InmateFactory, PhotoFactory
 
 from kinframe.audit.services import audit_log
 from kinframe.facilities.models import StaffMembership
@@ -18,9 +17,9 @@ pytestmark = pytest.mark.django_db
 def test_home_lists_my_facilities_with_the_photos_waiting(
     client, reviewer, facility, connection_, other_facility, other_photo
 ):
-    make_photo(connection_, credits=1000)
-    make_photo(connection_)
-    make_photo(connection_, status=Photo.Status.APPROVED)
+    PhotoFactory(connection=connection_, credits=1000)
+    PhotoFactory(connection=connection_, charged=True)
+    PhotoFactory(connection=connection_, charged=True, status=Photo.Status.APPROVED)
     StaffMembership.objects.create(
         user=reviewer, facility=other_facility, role=StaffMembership.Role.INVESTIGATOR
     )
@@ -79,7 +78,10 @@ def test_home_query_count_does_not_grow_with_facilities(
     for _ in range(count - 1):
         facility = FacilityFactory()
         StaffMembership.objects.create(user=reviewer, facility=facility)
-        make_photo(ConnectionFactory(inmate=InmateFactory(facility=facility)), credits=100)
+        PhotoFactory(
+            connection=ConnectionFactory(inmate=InmateFactory(facility=facility)),
+            credits=100,
+        )
     client.force_login(reviewer)
     with django_assert_num_queries(4):
         response = client.get(reverse("console:home"))

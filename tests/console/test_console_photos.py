@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from tests.actors import as_inmate, as_staff
-from tests.console.helpers import make_photo
-from tests.factories import ConnectionFactory, InmateFactory, StaffFactory, UserFactory
+from tests.factories import (
+    ConnectionFactory,
+    InmateFactory,
+    PhotoFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 from kinframe.photos.models import Photo, PhotoView
 from kinframe.photos.services import photo_approve, photo_record_view
@@ -96,7 +101,7 @@ def test_an_unknown_variant_is_404(client, reviewer, photo):
 
 
 def test_history_lists_every_photo_with_its_view_count(client, investigator, photo, inmate):
-    approved = make_photo(photo.connection, status=Photo.Status.APPROVED)
+    approved = PhotoFactory(connection=photo.connection, charged=True, status=Photo.Status.APPROVED)
     photo_record_view(photo=approved, actor=as_inmate(inmate))
     photo_record_view(photo=approved, actor=as_inmate(inmate))
     client.force_login(investigator)
@@ -112,8 +117,10 @@ def test_history_filters_by_status_and_searches_by_number_or_sender(
     client, investigator, facility, photo
 ):
     other_inmate = InmateFactory(facility=facility, number="Z-777")
-    other = make_photo(
-        ConnectionFactory(inmate=other_inmate, sender=UserFactory(username="grandma_rose")),
+    other = PhotoFactory(
+        connection=ConnectionFactory(
+            inmate=other_inmate, sender=UserFactory(username="grandma_rose")
+        ),
         credits=500,
         status=Photo.Status.APPROVED,
     )
@@ -141,7 +148,7 @@ def test_history_never_shows_another_facilitys_photos(client, investigator, phot
 
 def test_history_is_paginated(client, investigator, facility, connection_):
     for n in range(27):
-        make_photo(connection_, credits=100 if n else 3000)
+        PhotoFactory(connection=connection_, credits=100 if n else 3000)
     client.force_login(investigator)
     first = client.get(history_url(facility)).content.decode()
     second = client.get(history_url(facility), {"page": 2}).content.decode()
@@ -155,8 +162,8 @@ def test_history_query_count_does_not_grow_with_the_photos(
     client, investigator, facility, django_assert_num_queries, count, inmate
 ):
     for n in range(count):
-        photo = make_photo(
-            ConnectionFactory(inmate=InmateFactory(facility=facility)),
+        photo = PhotoFactory(
+            connection=ConnectionFactory(inmate=InmateFactory(facility=facility)),
             credits=100 + n,
             status=Photo.Status.REJECTED,
         )

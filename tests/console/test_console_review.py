@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
-from tests.console.helpers import make_photo
-from tests.factories import ConnectionFactory, InmateFactory
+from tests.factories import ConnectionFactory, InmateFactory, PhotoFactory
 
 from kinframe.audit.models import AuditEvent
 from kinframe.credits.models import LedgerEntry
@@ -37,10 +36,14 @@ def test_queue_lists_waiting_photos_oldest_first_with_sender_and_recipient(
     client, facility, reviewer, connection_
 ):
     now = datetime.now(UTC)
-    newest = make_photo(connection_, credits=1000, created_at=now - timedelta(minutes=1))
-    oldest = make_photo(connection_, created_at=now - timedelta(hours=3))
-    middle = make_photo(connection_, created_at=now - timedelta(hours=1))
-    make_photo(connection_, status=Photo.Status.APPROVED)  # decided: not in the queue
+    newest = PhotoFactory(
+        connection=connection_, credits=1000, created_at=now - timedelta(minutes=1)
+    )
+    oldest = PhotoFactory(connection=connection_, charged=True, created_at=now - timedelta(hours=3))
+    middle = PhotoFactory(connection=connection_, charged=True, created_at=now - timedelta(hours=1))
+    PhotoFactory(
+        connection=connection_, charged=True, status=Photo.Status.APPROVED
+    )  # decided: not in the queue
     client.force_login(reviewer)
     response = client.get(queue_url(facility))
     assert response.status_code == 200
@@ -58,7 +61,11 @@ def test_queue_lists_waiting_photos_oldest_first_with_sender_and_recipient(
 def test_received_time_is_shown_in_the_facilitys_time_zone(client, facility, reviewer, connection_):
     facility.time_zone = "America/New_York"
     facility.save()
-    make_photo(connection_, credits=500, created_at=datetime(2025, 1, 15, 17, 30, tzinfo=UTC))
+    PhotoFactory(
+        connection=connection_,
+        credits=500,
+        created_at=datetime(2025, 1, 15, 17, 30, tzinfo=UTC),
+    )
     client.force_login(reviewer)
     html = client.get(queue_url(facility)).content.decode()
     assert "Jan 15, 2025 12:30 EST" in html
@@ -180,7 +187,9 @@ def _queue_queries(client, facility, reviewer, django_assert_num_queries, count:
     )
     client.force_login(reviewer)
     for n in range(count):
-        make_photo(ConnectionFactory(inmate=InmateFactory(facility=facility)), credits=100 + n)
+        PhotoFactory(
+            connection=ConnectionFactory(inmate=InmateFactory(facility=facility)), credits=100 + n
+        )
     with django_assert_num_queries(7) as captured:
         response = client.get(queue_url(facility))
     assert response.content.decode().count('data-testid="review-card"') == count

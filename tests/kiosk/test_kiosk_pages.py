@@ -7,8 +7,14 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from tests.factories import ConnectionFactory, InmateFactory, StaffFactory, UserFactory
-from tests.kiosk.kiosk_helpers import kiosk_client, make_photo
+from tests.factories import (
+    ConnectionFactory,
+    DeliveredPhotoFactory,
+    InmateFactory,
+    StaffFactory,
+    UserFactory,
+)
+from tests.kiosk.kiosk_helpers import kiosk_client
 
 from kinframe.audit.models import AuditEvent
 from kinframe.connections.models import Connection
@@ -62,7 +68,7 @@ def staff_browser(facility):
 
 @pytest.fixture
 def photo(connection_):
-    return make_photo(connection_)
+    return DeliveredPhotoFactory(connection=connection_)
 
 
 @pytest.fixture
@@ -112,10 +118,10 @@ def test_another_inmate_sees_neither_requests_nor_photos(other_inmate, pending, 
 
 def test_gallery_is_newest_first_and_only_delivered_photos(owner, connection_):
     now = timezone.now()
-    older = make_photo(connection_, reviewed_at=now - timedelta(days=2))
-    newer = make_photo(connection_, reviewed_at=now - timedelta(days=1))
+    older = DeliveredPhotoFactory(connection=connection_, reviewed_at=now - timedelta(days=2))
+    newer = DeliveredPhotoFactory(connection=connection_, reviewed_at=now - timedelta(days=1))
     hidden = [
-        make_photo(connection_, status=status)
+        DeliveredPhotoFactory(connection=connection_, status=status)
         for status in (Photo.Status.PENDING_REVIEW, Photo.Status.REJECTED, Photo.Status.RECEIVED)
     ]
     response = owner.get(HOME)
@@ -129,8 +135,8 @@ def test_gallery_takes_a_fixed_number_of_queries(
 ):
     for _ in range(4):
         connection = ConnectionFactory(inmate=inmate)
-        make_photo(connection)
-        make_photo(connection)
+        DeliveredPhotoFactory(connection=connection)
+        DeliveredPhotoFactory(connection=connection)
         ConnectionFactory(inmate=inmate, status=Connection.Status.REQUESTED)
     # session, inmate, photo count, photos with senders, pending requests with senders
     with django_assert_num_queries(5):
@@ -188,7 +194,8 @@ def test_answers_need_post(owner, pending):
 def test_viewer_shows_the_display_image_with_neighbours(owner, connection_):
     now = timezone.now()
     oldest, middle, newest = (
-        make_photo(connection_, reviewed_at=now - timedelta(hours=h)) for h in (3, 2, 1)
+        DeliveredPhotoFactory(connection=connection_, reviewed_at=now - timedelta(hours=h))
+        for h in (3, 2, 1)
     )
     response = owner.get(viewer_url(middle))
     assert response.status_code == 200
@@ -232,7 +239,7 @@ def test_unknown_variant_is_a_404(owner, photo, variant):
 
 @pytest.mark.parametrize("status", [Photo.Status.PENDING_REVIEW, Photo.Status.REJECTED])
 def test_undelivered_photos_are_a_404_even_for_the_owner(owner, connection_, status):
-    photo = make_photo(connection_, status=status)
+    photo = DeliveredPhotoFactory(connection=connection_, status=status)
     assert owner.get(viewer_url(photo)).status_code == 404
     assert owner.get(file_url(photo)).status_code == 404
     assert owner.get(file_url(photo, "thumbnail")).status_code == 404

@@ -8,8 +8,8 @@ import time
 import stripe
 from django.urls import reverse
 from tests.actors import as_sender
+from tests.factories import PhotoFactory
 
-from kinframe.credits.services import credits_charge_photo
 from kinframe.payments.models import Purchase
 from kinframe.payments.providers import sandbox
 from kinframe.payments.services import (
@@ -60,16 +60,8 @@ def paid_directly(user, credits: int = 500) -> Purchase:
 
 def charged_photo(sender, connection, price: int = 100) -> Photo:
     """A photo waiting for review, paid for, as photo_send leaves it after processing."""
-    photo = Photo.objects.create(
-        sender=sender,
-        inmate=connection.inmate,
-        connection=connection,
-        facility=connection.inmate.facility,
-        status=Photo.Status.PENDING_REVIEW,
-        price=price,
-    )
-    credits_charge_photo(photo=photo)
-    return photo
+    assert connection.sender == sender
+    return PhotoFactory(connection=connection, price=price, charged=True, files=False)
 
 
 def stripe_event(event_type: str, obj: dict, event_id: str = "evt_test_1") -> bytes:

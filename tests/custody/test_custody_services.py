@@ -2,8 +2,7 @@
 
 import pytest
 from tests.actors import SYSTEM
-from tests.console.helpers import make_photo
-from tests.factories import ConnectionFactory, FacilityFactory, UserFactory
+from tests.factories import ConnectionFactory, FacilityFactory, PhotoFactory, UserFactory
 
 from kinframe.audit.models import AuditEvent
 from kinframe.credits.selectors import balance_of, ledger_problems
@@ -16,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_release_refunds_pending_photos_and_keeps_delivered_ones(connection_):
-    pending = make_photo(connection_, credits=300)
-    delivered = make_photo(connection_, status=Photo.Status.APPROVED)
+    pending = PhotoFactory(connection=connection_, credits=300)
+    delivered = PhotoFactory(connection=connection_, charged=True, status=Photo.Status.APPROVED)
     assert balance_of(connection_.sender) == 100
 
     inmate_release(inmate=connection_.inmate, actor=SYSTEM)
@@ -34,7 +33,7 @@ def test_release_refunds_pending_photos_and_keeps_delivered_ones(connection_):
 
 
 def test_transfer_refunds_photos_sent_to_the_facility_they_left(connection_):
-    pending = make_photo(connection_, credits=200)
+    pending = PhotoFactory(connection=connection_, credits=200)
     new_home = FacilityFactory(agency=connection_.inmate.agency)
 
     inmate_transfer(inmate=connection_.inmate, facility=new_home, actor=SYSTEM)
@@ -54,7 +53,7 @@ def test_transfer_to_another_agency_is_refused(inmate):
 def test_operator_releasing_in_the_admin_goes_through_the_service(client):
     operator = UserFactory(username="op", is_staff=True, is_superuser=True)
     connection = ConnectionFactory()
-    photo = make_photo(connection, credits=100)
+    photo = PhotoFactory(connection=connection, credits=100)
     inmate = connection.inmate
     client.force_login(operator)
     response = client.post(

@@ -4,7 +4,7 @@ unverified users."""
 import pytest
 from django.urls import NoReverseMatch, reverse
 from tests.actors import as_staff
-from tests.factories import ConnectionFactory, UserFactory, give_credits
+from tests.factories import ConnectionFactory, PhotoFactory, UserFactory, give_credits
 from tests.photos.photo_helpers import (
     balance_of,
     charges,
@@ -15,7 +15,6 @@ from tests.photos.photo_helpers import (
 )
 
 from kinframe.connections.models import Connection
-from kinframe.credits.services import credits_charge_photo
 from kinframe.facilities.models import RejectionReason
 from kinframe.photos.imaging import ACCEPTED_FORMATS_TEXT
 from kinframe.photos.models import Photo
@@ -198,21 +197,6 @@ def test_posting_no_files_or_too_many_is_400(post_photos, sender, settings):
 # --- history --------------------------------------------------------------------------------------
 
 
-def make_photo(sender, connection, status=Photo.Status.PENDING_REVIEW, **fields) -> Photo:
-    fields = {"original_name": "kids.jpg", **fields}
-    photo = Photo.objects.create(
-        sender=sender,
-        inmate=connection.inmate,
-        connection=connection,
-        facility=connection.inmate.facility,
-        price=100,
-        status=status,
-        **fields,
-    )
-    credits_charge_photo(photo=photo)
-    return photo
-
-
 def test_history_lists_status_reason_refund_and_withdraw(
     owner_client, sender, connection_, reviewer, django_capture_on_commit_callbacks
 ):
@@ -237,10 +221,10 @@ def test_history_lists_status_reason_refund_and_withdraw(
 
 def test_history_shows_only_own_photos_newest_first_paginated(owner_client, sender, connection_):
     give_credits(sender, 10_000)
-    photos = [make_photo(sender, connection_) for _ in range(23)]
+    photos = [PhotoFactory(connection=connection_, charged=True) for _ in range(23)]
     other = ConnectionFactory()
     give_credits(other.sender, 100)
-    foreign = make_photo(other.sender, other, original_name="not-yours.jpg")
+    foreign = PhotoFactory(connection=other, charged=True, original_name="not-yours.jpg")
 
     first = owner_client.get(reverse("sender:photos"))
     assert first.context["photos"][0] == photos[-1]
@@ -255,12 +239,12 @@ def test_history_query_count_does_not_grow_with_photos(
     owner_client, sender, connection_, django_assert_num_queries
 ):
     give_credits(sender, 10_000)
-    make_photo(sender, connection_)
+    PhotoFactory(connection=connection_, charged=True)
     # session, user, verified-email check, wallet balance, count, photos (with refunds)
     with django_assert_num_queries(6):
         assert owner_client.get(reverse("sender:photos")).status_code == 200
     for _ in range(15):
-        make_photo(sender, connection_, status=Photo.Status.FAILED)
+        PhotoFactory(connection=connection_, charged=True, status=Photo.Status.FAILED)
     with django_assert_num_queries(6):
         assert owner_client.get(reverse("sender:photos")).status_code == 200
 
@@ -304,7 +288,7 @@ def test_thumbnail_only_for_its_sender(client, sender, outsider, processed_photo
 
 def test_thumbnail_of_a_photo_not_processed_is_404(owner_client, sender, connection_):
     give_credits(sender, 500)
-    photo = make_photo(sender, connection_, status=Photo.Status.RECEIVED)
+    photo = PhotoFactory(connection=connection_, charged=True, status=Photo.Status.RECEIVED)
     assert (
         owner_client.get(reverse("sender:photo_thumbnail", args=[photo.public_id])).status_code
         == 404
@@ -334,7 +318,7 @@ def test_history_refreshes_itself_only_while_a_photo_is_processing(
     owner_client, sender, connection_
 ):
     give_credits(sender, 500)
-    photo = make_photo(sender, connection_, status=Photo.Status.RECEIVED)
+    photo = PhotoFactory(connection=connection_, charged=True, status=Photo.Status.RECEIVED)
     html = owner_client.get(reverse("sender:photos")).content.decode()
     assert 'hx-trigger="every 3s"' in html
     assert "Processing" in html
