@@ -47,6 +47,7 @@ lint: install
 	DEBUG=1 $(BIN)/kinframe makemigrations --check --dry-run
 	DEBUG=1 $(BIN)/kinframe check
 	DEBUG=1 $(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .

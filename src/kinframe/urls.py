@@ -7,7 +7,7 @@ from kinframe.api.urls import api
 admin.site.site_header = "Kinframe operations"
 admin.site.site_title = "Kinframe"
 # The admin signs in through allauth (rate limits, the TOTP step), never its own password-only form.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),

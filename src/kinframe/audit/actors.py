@@ -25,8 +25,11 @@ class ApiClient(Protocol):
     """An agency's or a tablet vendor's system (``kinframe.api.models.ApiClient``, an audience's
     model, which the domain must not import)."""
 
-    pk: object
-    name: str
+    @property
+    def pk(self) -> object: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 Kind = AuditEvent.ActorKind

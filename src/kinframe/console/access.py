@@ -22,6 +22,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from kinframe.accounts.mfa import second_factor_redirect
 from kinframe.audit.actors import Actor
@@ -93,16 +94,16 @@ class ConsoleRequest(HttpRequest):
 
 def console_view(
     *, roles: Iterable[str] | None = None
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Declare a facility page that ``roles`` may open (None: every role at the facility).
 
     The URL's ``code`` is consumed here; the view receives the other URL arguments.
     """
     allowed = tuple(roles) if roles is not None else None
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if (elsewhere := _signed_in_staff(request)) is not None:
                 return elsewhere
             facility, membership = staff_facility(request, code, roles=allowed)

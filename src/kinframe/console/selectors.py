@@ -17,7 +17,7 @@ from kinframe.facilities.models import Facility, RejectionReason, StaffMembershi
 from kinframe.photos.models import Photo, PhotoView
 
 
-def _pending_count() -> Subquery:
+def _pending_count() -> Coalesce:
     pending = (
         Photo.objects.filter(facility=OuterRef("pk"), status=Photo.Status.PENDING_REVIEW)
         .order_by()

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from django.shortcuts import redirect
 
+from kinframe.accounts.models import User
 from kinframe.accounts.stages import UNVERIFIED_MESSAGE, has_verified_contact
 from kinframe.audit.actors import Actor
 
@@ -31,6 +32,7 @@ class SenderRequest(HttpRequest):
     """The request a sender page receives: ``actor`` is the signed-in, verified sender."""
 
     actor: Actor
+    user: User
 
 
 def verified_sender_required(view):

@@ -14,6 +14,7 @@ from ..selectors import staff_facilities
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
     facilities = list(staff_facilities(user=request.user))
-    for facility in facilities:
-        facility.role_label = StaffMembership.Role(facility.staff_role).label
+    for facility in facilities:  # staff_role is annotated by the selector
+        role = StaffMembership.Role(facility.staff_role)  # type: ignore[attr-defined]
+        facility.role_label = role.label  # type: ignore[attr-defined]
     return render(request, "console/home.html", {"facilities": facilities})

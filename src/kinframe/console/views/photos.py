@@ -8,6 +8,7 @@ photo, so no way of opening it goes unrecorded. Queue thumbnails are not views.
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from kinframe.photos.models import Photo
@@ -67,7 +68,7 @@ def detail(request: ConsoleRequest, public_id) -> HttpResponse:
 
 
 @console_view(roles=HISTORY_ROLES)
-def photo_file(request: ConsoleRequest, public_id, variant: str) -> HttpResponse:
+def photo_file(request: ConsoleRequest, public_id, variant: str) -> HttpResponseBase:
     """The bytes of one of the facility's photos; the full-size one is recorded as a view."""
     photo = facility_photo(facility=request.console.facility, public_id=public_id)
     response = photo_file_response(photo, variant)

@@ -55,7 +55,7 @@ def _already_decided(
     """Two reviewers clicked at once, or the sender withdrew it: say so rather than fail."""
     photo = error.photo
     text = f"Someone else got there first: this photo is already {photo.get_status_display()}"
-    if photo.reviewed_by_id:
+    if photo.reviewed_by is not None:
         text += f" (by {photo.reviewed_by.get_username()})"
     text += ". Nothing was changed."
     if is_htmx(request):

@@ -27,7 +27,7 @@ from kinframe.connections.services import (
 from kinframe.custody.services import connection_end
 from kinframe.facilities.models import Inmate
 
-from ..access import verified_sender_required
+from ..access import SenderRequest, verified_sender_required
 
 
 class SearchForm(forms.Form):
@@ -88,17 +88,18 @@ def _search_page(request: HttpRequest, params, *, status: int = 200) -> Template
 
 
 @verified_sender_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: SenderRequest) -> HttpResponse:
     """Pick a facility and type a name or number; at most a short page of matches comes back."""
     response = _search_page(request, request.GET)
-    if request.GET and not response.context_data["form"].is_valid():
+    form = (response.context_data or {})["form"]
+    if request.GET and not form.is_valid():
         response.status_code = 400
     return response
 
 
 @verified_sender_required
 @require_POST
-def request_connection(request: HttpRequest) -> HttpResponse:
+def request_connection(request: SenderRequest) -> HttpResponse:
     """Ask to connect with one person found by the search."""
     form = RequestForm(request.POST)
     if not form.is_valid():
@@ -127,7 +128,7 @@ def request_connection(request: HttpRequest) -> HttpResponse:
 
 
 @verified_sender_required
-def connection_list(request: HttpRequest) -> HttpResponse:
+def connection_list(request: SenderRequest) -> HttpResponse:
     """Everyone the sender has asked, with where each request stands."""
     return TemplateResponse(
         request,
@@ -141,7 +142,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
 
 @verified_sender_required
 @require_POST
-def end_connection(request: HttpRequest, connection_id: int) -> HttpResponse:
+def end_connection(request: SenderRequest, connection_id: int) -> HttpResponse:
     """Withdraw a request or stop sending photos to someone."""
     connection = connection_for_sender(sender=request.user, connection_id=connection_id)
     if connection is None:

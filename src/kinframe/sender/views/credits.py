@@ -29,7 +29,7 @@ from kinframe.payments.services import (
     purchase_refund_unspent,
 )
 
-from ..access import verified_sender_required
+from ..access import SenderRequest, verified_sender_required
 
 STATEMENT_PAGE_SIZE = 50
 
@@ -129,7 +129,7 @@ def _credits_page(request: HttpRequest, form: BuyCreditsForm, status: int = 200)
 
 @verified_sender_required
 @require_http_methods(["GET", "POST"])
-def credits(request: HttpRequest) -> HttpResponse:
+def credits(request: SenderRequest) -> HttpResponse:
     """Balance, buy credits, limits, recent purchases and the full statement."""
     if request.method != "POST":
         return _credits_page(request, BuyCreditsForm())
@@ -149,7 +149,7 @@ def credits(request: HttpRequest) -> HttpResponse:
 
 
 @verified_sender_required
-def purchase(request: HttpRequest, purchase_id: int) -> HttpResponse:
+def purchase(request: SenderRequest, purchase_id: int) -> HttpResponse:
     """Where the card page sends the sender back: the purchase's outcome, as the webhook decided."""
     found = Purchase.objects.filter(pk=purchase_id, user=request.user).first()
     if found is None:
@@ -170,7 +170,7 @@ def purchase(request: HttpRequest, purchase_id: int) -> HttpResponse:
 
 @verified_sender_required
 @require_http_methods(["GET", "POST"])
-def refund(request: HttpRequest) -> HttpResponse:
+def refund(request: SenderRequest) -> HttpResponse:
     """A sender asks for their unspent credits back to the cards they paid with (free)."""
     balance = balance_of(request.user)
     refundable = unspent_refundable_credits(user=request.user, balance=balance)
@@ -208,7 +208,7 @@ def _csv_safe(value):
 
 
 @verified_sender_required
-def statement_csv(request: HttpRequest) -> HttpResponse:
+def statement_csv(request: SenderRequest) -> HttpResponse:
     """Every ledger entry, oldest first, with the running balance."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -27,7 +28,7 @@ from kinframe.photos.services import (
 )
 from kinframe.photos.serving import photo_file_response
 
-from ..access import verified_sender_required
+from ..access import SenderRequest, verified_sender_required
 
 HISTORY_PAGE_SIZE = 20
 
@@ -50,7 +51,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @verified_sender_required
 @require_http_methods(["GET", "POST"])
-def photo_send(request: HttpRequest, connection_id: int) -> HttpResponse:
+def photo_send(request: SenderRequest, connection_id: int) -> HttpResponse:
     """Pick photos for one person, see the price, and send them (XHR with progress, or a plain form)."""
     connection = get_object_or_404(
         Connection.objects.select_related("inmate__facility"),
@@ -87,7 +88,7 @@ def _send_page(
     return TemplateResponse(request, "sender/photos/send.html", context, status=status)
 
 
-def _send(request: HttpRequest, connection: Connection) -> HttpResponse:
+def _send(request: SenderRequest, connection: Connection) -> HttpResponse:
     def refuse(message: str, status: int) -> HttpResponse:
         if _wants_json(request):
             data = {"ok": False, "message": message}
@@ -129,7 +130,7 @@ def _send(request: HttpRequest, connection: Connection) -> HttpResponse:
 
 
 @verified_sender_required
-def photo_history(request: HttpRequest) -> TemplateResponse:
+def photo_history(request: SenderRequest) -> TemplateResponse:
     """Every photo the sender sent, newest first, with what happened to it."""
     page = Paginator(photos_sent_by(sender=request.user), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -147,14 +148,14 @@ def photo_history(request: HttpRequest) -> TemplateResponse:
 
 
 @verified_sender_required
-def photo_thumbnail(request: HttpRequest, public_id) -> HttpResponse:
+def photo_thumbnail(request: SenderRequest, public_id) -> HttpResponseBase:
     """The sender's own photo, small. Not a "view" of the photo: nothing is recorded."""
     return photo_file_response(_own_photo(request, public_id), "thumbnail")
 
 
 @verified_sender_required
 @require_POST
-def photo_withdraw_view(request: HttpRequest, public_id) -> HttpResponse:
+def photo_withdraw_view(request: SenderRequest, public_id) -> HttpResponse:
     photo = _own_photo(request, public_id)
     try:
         photo = photo_withdraw(photo=photo, actor=request.actor)
