@@ -17,6 +17,7 @@ DOMAIN_APPS = [
     "payments",
     "photos",
     "notify",
+    "ops",
 ]
 AUDIENCE_APPS = ["sender", "kiosk", "console", "api"]
 
