@@ -218,6 +218,8 @@ if STORAGE_BACKEND == "s3":
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 30,
+            # Signature V4: AWS requires it in newer regions, and its URLs carry their lifetime.
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
