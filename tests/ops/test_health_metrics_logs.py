@@ -83,13 +83,11 @@ def test_heartbeat_thread_beats_while_running_and_clears_on_clean_stop():
     thread = HeartbeatThread(worker_id="host-b:7")
     thread.start()
     try:
-        for _ in range(100):
-            if WorkerHeartbeat.objects.filter(worker_id="host-b:7").exists():
-                break
-            thread.stopping.wait(0.05)
         assert WorkerHeartbeat.objects.filter(worker_id="host-b:7").exists()
+        assert thread.is_alive()
     finally:
         thread.stop()
+    assert not thread.is_alive()
     assert not WorkerHeartbeat.objects.filter(worker_id="host-b:7").exists()
 
 

@@ -69,14 +69,19 @@ class HeartbeatThread(threading.Thread):
         self.worker_id = worker_id or worker_id_for_this_process()
         self.stopping = threading.Event()
 
+    def start(self) -> None:
+        # The first beat is written here, before the worker's loop starts: readiness is true at
+        # once, and the thread's later beats never race the loop's first writes.
+        worker_heartbeat(worker_id=self.worker_id)
+        super().start()
+
     def run(self) -> None:
-        while not self.stopping.is_set():
+        while not self.stopping.wait(HEARTBEAT_EVERY.total_seconds()):
             try:
                 worker_heartbeat(worker_id=self.worker_id)
             except Exception:  # a busy or restarting database must not kill the worker
                 logger.warning("Could not record the worker's heartbeat", exc_info=True)
                 connection.close()
-            self.stopping.wait(HEARTBEAT_EVERY.total_seconds())
         connection.close()  # this thread's own connection
 
     def stop(self) -> None:
