@@ -13,6 +13,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from kinframe.ops.logs import logging_config
+from kinframe.ops.sentry import sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 
@@ -83,15 +86,17 @@ INSTALLED_APPS = [
     "kinframe.photos",
     "kinframe.notify",
     "kinframe.custody",
+    "kinframe.ops",  # running it: health, metrics, backups, retention, the worker; no audience imports
     # Audience apps: pages and endpoints for one kind of user.
     "kinframe.sender",
     "kinframe.kiosk",
     "kinframe.console",
     "kinframe.api",
-    "kinframe.ops",
 ]
 
 MIDDLEWARE = [
+    "kinframe.ops.middleware.RequestTelemetryMiddleware",
+    "kinframe.ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -207,6 +212,8 @@ if STORAGE_BACKEND == "s3":
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 30,
+            # Signature V4: AWS requires it in newer regions, and its URLs carry their lifetime.
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
@@ -338,14 +345,25 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
+LOG_FORMAT = env("LOG_FORMAT", "plain")  # plain | json
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
+# --- Operations: health, metrics, error reports --------------------------------------------------------
+# /readyz fails when no task worker has beaten for this long (workers beat every 15 s).
+WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 60)
+# /metrics answers a bearer token or an allowed address; with neither it is off (404).
+METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+    )
 
 # WhiteNoise serves static files from the app folders in development (no collectstatic).
 WHITENOISE_USE_FINDERS = DEBUG

@@ -45,6 +45,12 @@ class Facility(models.Model):
     photo_price = models.PositiveIntegerField(
         default=100, help_text="Credits charged for each photo (1 credit = 1 cent)."
     )
+    photo_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days after delivery to keep a photo's files; empty keeps them. "
+        "A photo under legal hold is always kept.",
+    )
 
     class Meta:
         verbose_name_plural = "facilities"

@@ -69,6 +69,10 @@ class Photo(models.Model):
     # timeout belongs to a worker that died, and `kinframe requeue_photos` hands the photo on.
     claimed_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # An investigator's hold: retention never deletes the files of a held photo.
+    legal_hold = models.BooleanField(default=False)
+    # When retention deleted the files; the record, its views and its ledger entries stay.
+    files_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,6 +2,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -16,13 +17,19 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Do not start a task worker.")
 
     def handle(self, *args, bind, workers, no_worker, **options):
+        multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if multiproc_dir:  # counters of a previous run must not be added to this one's
+            Path(multiproc_dir).mkdir(parents=True, exist_ok=True)
+            for stale in Path(multiproc_dir).glob("*.db"):
+                stale.unlink()
         children: list[subprocess.Popen] = []
         if settings.TASK_BACKEND == "database" and not no_worker:
             children.append(subprocess.Popen([sys.executable, "-m", "kinframe.cli", "worker"]))
         gunicorn = [
             sys.executable, "-m", "gunicorn", "kinframe.wsgi:application",
-            "--bind", bind, "--workers", str(workers), "--threads", "4",
-            "--access-logfile", "-", "--timeout", "60",
+            "--bind", bind, "--workers", str(workers), "--threads", "4", "--timeout", "60",
+            # Access lines come from RequestTelemetryMiddleware, with the request id and view.
+            "--config", "python:kinframe.ops.gunicorn_config",
         ]  # fmt: skip
         web = subprocess.Popen(gunicorn)  # noqa: S603
         children.append(web)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from kinframe.ops.heartbeat import HeartbeatThread
 from kinframe.photos.services import photos_requeue_stuck
 
 # django-tasks-rq wraps each RQ job in its own Job class; a worker must load jobs with it.
@@ -24,6 +25,18 @@ class Command(BaseCommand):
         requeued = photos_requeue_stuck()
         if requeued:
             self.stdout.write(f"Re-queued {requeued} photo(s) left unfinished by a stopped worker.")
+        if settings.TASK_BACKEND not in ("database", "rq"):
+            raise CommandError(
+                f"TASK_BACKEND={settings.TASK_BACKEND} runs tasks in-process; no worker."
+            )
+        heartbeat = HeartbeatThread()  # `/readyz` reports the queue unserved when beats stop
+        heartbeat.start()
+        try:
+            self._run(burst=burst, worker_class=worker_class)
+        finally:
+            heartbeat.stop()
+
+    def _run(self, *, burst: bool, worker_class: str) -> None:
         queues = settings.TASKS["default"]["QUEUES"]
         if settings.TASK_BACKEND == "database":
             call_command("db_worker", queue_name=",".join(queues), interval=0.5, batch=burst)
@@ -35,7 +48,3 @@ class Command(BaseCommand):
                 RQWorkerCommand(), *queues, job_class=RQ_JOB_CLASS, with_scheduler=not burst, burst=burst,
                 **extra,
             )  # fmt: skip
-        else:
-            raise CommandError(
-                f"TASK_BACKEND={settings.TASK_BACKEND} runs tasks in-process; no worker."
-            )
