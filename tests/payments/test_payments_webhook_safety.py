@@ -7,11 +7,18 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from tests.factories import PurchaseFactory
-from tests.payments.payment_helpers import STRIPE_TEST_SECRET, stripe_event, stripe_signature
+from tests.payments.payment_helpers import (
+    STRIPE_TEST_SECRET,
+    open_sandbox_purchase,
+    paid_event,
+    stripe_event,
+    stripe_signature,
+)
 
 from kinframe.audit.models import AuditEvent
 from kinframe.credits.selectors import balance_of, ledger_problems
 from kinframe.payments.models import PaymentEvent, Purchase
+from kinframe.payments.providers import sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +139,48 @@ def test_a_refund_naming_another_payment_is_refused(sender, stripe_paid):
     events = PaymentEvent.objects.count()
     response = post_stripe(stripe_event("charge.refunded", body, "evt_other_refund"))
     assert_rejected(response, sender, balance=1000, events_before=events)
+
+
+# --- The sandbox: its own format, the same checks -------------------------------------------------
+
+SANDBOX_URL = reverse("payments:webhook_sandbox")
+
+
+def post_sandbox(body: dict, secret: str | None = None):
+    payload = json.dumps(body).encode()
+    return Client(raise_request_exception=False).post(
+        SANDBOX_URL,
+        payload,
+        content_type="application/json",
+        HTTP_KINFRAME_SANDBOX_SIGNATURE=sandbox.sign(payload, secret=secret),
+    )
+
+
+def test_a_malformed_sandbox_event_is_refused_like_a_stripe_one(sender):
+    purchase = open_sandbox_purchase(sender, 500)
+    body = {**paid_event(purchase), "amount": "500"}
+    assert_rejected(post_sandbox(body), sender, balance=0, events_before=0)
+    [audit] = AuditEvent.objects.filter(action="payment.webhook_rejected")
+    assert "amount" in audit.data["reason"]
+
+
+def test_a_sandbox_event_with_another_purchases_session_pays_nothing(sender, outsider):
+    mine = open_sandbox_purchase(outsider, 500)
+    theirs = open_sandbox_purchase(sender, 5000)
+    body = {**paid_event(theirs), "session": mine.provider_reference}
+    assert_rejected(post_sandbox(body), sender, balance=0, events_before=0)
+    assert Purchase.objects.get(pk=theirs.pk).status == "created"
+
+
+def test_an_event_signed_with_the_public_development_key_is_refused_without_debug(sender, settings):
+    """The finding: under `make run` the sandbox secret was SECRET_KEY's public development value,
+    and an event forged with it credited 50,000. Even if that value is configured, it is refused."""
+    settings.DEBUG = False
+    [public] = settings.PAYMENT_PUBLIC_SECRETS
+    settings.PAYMENT_SANDBOX_SECRET = public
+    purchase = open_sandbox_purchase(sender, 50_000)
+    response = post_sandbox(paid_event(purchase), secret=public)
+    assert response.status_code == 400
+    assert "public development value" in response.json()["error"]
+    assert balance_of(sender) == 0
+    assert not PaymentEvent.objects.exists()
