@@ -36,7 +36,7 @@ JSON = st.recursive(
     max_leaves=8,
 )
 HYPOTHESIS = settings(
-    max_examples=120,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
