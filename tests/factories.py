@@ -14,6 +14,7 @@ from kinframe.connections.models import Connection
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.services import credits_charge_photo, ledger_post
 from kinframe.facilities.models import Agency, Facility, Inmate, RejectionReason, StaffMembership
+from kinframe.payments.models import Purchase
 from kinframe.photos.models import Photo
 
 PASSWORD = "correct horse battery staple"
@@ -114,6 +115,29 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     inmate = factory.SubFactory(InmateFactory)
     agency = factory.LazyAttribute(lambda c: c.inmate.agency)
     status = Connection.Status.APPROVED
+
+
+class PurchaseFactory(factory.django.DjangoModelFactory):
+    """A purchase whose checkout is open (a session id, not paid yet), as ``purchase_checkout``
+    leaves it. Pay it through a webhook or ``purchase_confirm`` so the ledger has its credits;
+    ``paid=True`` only marks the row (no ledger entry), for tests about records, not balances."""
+
+    class Meta:
+        model = Purchase
+
+    class Params:
+        paid = factory.Trait(
+            status=Purchase.Status.PAID,
+            paid_at=factory.LazyFunction(timezone.now),
+            card_brand="visa",
+            card_last4="4242",
+        )
+
+    user = factory.SubFactory(UserFactory)
+    credits = 500
+    amount_cents = factory.LazyAttribute(lambda p: p.credits)
+    provider = "sandbox"
+    provider_reference = factory.Sequence(lambda n: f"cs_factory_{n}")
 
 
 def give_credits(user, amount: int, reference: str | None = None) -> None:

@@ -6,8 +6,10 @@ The rest are overrides that make no sense outside tests.
 """
 
 import os
+import secrets
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-any-deployment")
+os.environ.setdefault("PAYMENT_SANDBOX_SECRET", secrets.token_urlsafe(32))  # as DEBUG would
 os.environ.setdefault("TASK_BACKEND", "immediate")  # tasks run inside the test that queued them
 os.environ.setdefault("SECURE_COOKIES", "0")  # the test client speaks plain HTTP
 os.environ.setdefault("CONSOLE_REQUIRE_MFA", "0")  # the MFA tests turn it on where they need it

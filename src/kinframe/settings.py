@@ -251,7 +251,23 @@ CREDITS_MAX_PURCHASE = env_int("CREDITS_MAX_PURCHASE", 50_000)
 CREDITS_DAILY_LIMIT = env_int("CREDITS_DAILY_LIMIT", 100_000)
 CREDITS_PACKS = [500, 1000, 2500, 5000]
 PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")  # sandbox | stripe
-PAYMENT_SANDBOX_SECRET = env("PAYMENT_SANDBOX_SECRET", SECRET_KEY)
+# Signs the sandbox's webhook callbacks. Never a value in the source: in DEBUG a fresh
+# random secret each start, since the sandbox signs and checks its callbacks in the same process;
+# otherwise it must be set when the sandbox takes payments, and the development key is refused.
+PAYMENT_SANDBOX_SECRET = env("PAYMENT_SANDBOX_SECRET")
+PAYMENT_PUBLIC_SECRETS = frozenset({"insecure-development-key-never-use-in-production"})
+if not DEBUG:
+    if PAYMENT_SANDBOX_SECRET in PAYMENT_PUBLIC_SECRETS or (
+        PAYMENT_PROVIDER == "sandbox" and not PAYMENT_SANDBOX_SECRET
+    ):
+        raise ImproperlyConfigured(
+            "Set PAYMENT_SANDBOX_SECRET to a random value (not the development key), "
+            "or run with DEBUG=1 for a demo."
+        )
+elif not PAYMENT_SANDBOX_SECRET:
+    import secrets
+
+    PAYMENT_SANDBOX_SECRET = secrets.token_urlsafe(32)
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")  # tests point this at a local stand-in server

@@ -8,14 +8,21 @@ from django.db import connection as default_connection
 from django.db import connections, transaction
 from tests.actors import SYSTEM
 from tests.factories import ConnectionFactory
-from tests.payments.payment_helpers import charged_photo, open_sandbox_purchase, paid_purchase
+from tests.payments.payment_helpers import (
+    charged_photo,
+    open_sandbox_purchase,
+    paid_event,
+    paid_purchase,
+)
 
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.selectors import balance_of, ledger_problems
 from kinframe.credits.services import InsufficientCredits
+from kinframe.payments.errors import RefundError
 from kinframe.payments.models import PaymentEvent, Purchase
 from kinframe.payments.providers import sandbox
-from kinframe.payments.services import RefundError, purchase_refund, webhook_handle
+from kinframe.payments.refunds import purchase_refund
+from kinframe.payments.webhooks import webhook_handle
 
 THREADS = 50
 
@@ -27,9 +34,8 @@ def test_fifty_threads_never_pay_twice_or_lose_an_update(on_postgres):
     sender = connection.sender
     first = paid_purchase(sender, 1000)  # 1000 credits to spend
     second = open_sandbox_purchase(sender, 500)  # paid by 10 racing webhook deliveries
-    completed = sandbox.completed_session(second, sandbox.CardOutcome(True, "visa", "4242"))
-    payload, header = sandbox.signed_event("checkout.session.completed", completed)
-    other_payload, other_header = sandbox.signed_event("checkout.session.completed", completed)
+    payload, header = sandbox.signed(paid_event(second))
+    other_payload, other_header = sandbox.signed(paid_event(second))  # another event id
 
     barrier = threading.Barrier(THREADS)
 

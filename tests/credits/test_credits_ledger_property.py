@@ -19,16 +19,15 @@ from kinframe.credits.models import LedgerEntry
 from kinframe.credits.selectors import balance_of, ledger_problems
 from kinframe.credits.services import InsufficientCredits
 from kinframe.facilities.models import RejectionReason
+from kinframe.payments.chargebacks import purchase_chargeback
+from kinframe.payments.errors import RefundError
 from kinframe.payments.models import Purchase
-from kinframe.payments.services import (
-    RefundError,
-    purchase_chargeback,
-    purchase_confirm,
-    purchase_create,
-    purchase_refund,
-    purchase_refund_unspent,
-)
+from kinframe.payments.outcomes import provider_actor
+from kinframe.payments.purchases import purchase_confirm, purchase_create
+from kinframe.payments.refunds import purchase_refund, purchase_refund_unspent
 from kinframe.photos.services import photo_approve, photo_reject
+
+PROCESSOR = provider_actor("sandbox")
 
 
 class Books(RuleBasedStateMachine):
@@ -49,8 +48,9 @@ class Books(RuleBasedStateMachine):
         purchase = purchase_create(
             actor=as_sender(self.sender), credits=credits, provider="sandbox"
         )
-        purchase_confirm(purchase=purchase, card_brand="visa", card_last4="4242")
-        purchase_confirm(purchase=purchase, card_brand="visa", card_last4="4242")  # a replay
+        card = {"card_brand": "visa", "card_last4": "4242"}
+        purchase_confirm(actor=PROCESSOR, purchase=purchase, **card)
+        purchase_confirm(actor=PROCESSOR, purchase=purchase, **card)  # a replay
         self.expected += credits
         self.purchases.append(purchase.pk)
 
@@ -107,7 +107,7 @@ class Books(RuleBasedStateMachine):
         purchase = Purchase.objects.get(pk=self.purchases[index % len(self.purchases)])
         already = purchase.charged_back_credits
         try:
-            purchase_chargeback(purchase=purchase)
+            purchase_chargeback(actor=PROCESSOR, purchase=purchase)
         except RefundError:
             return
         purchase.refresh_from_db()

@@ -14,6 +14,7 @@ class FakeStripe:
     def __init__(self):
         self.requests: list[dict] = []
         self.fail_with: int | None = None
+        self.sessions: list[dict] = []  # Checkout Sessions the list endpoint returns
 
     def answer(self, method: str, path: str, form: dict) -> tuple[int, dict]:
         if self.fail_with:
@@ -25,6 +26,14 @@ class FakeStripe:
                 "url": "https://checkout.stripe.test/c/pay/cs_test_fake",
                 "payment_intent": None,
                 "status": "open",
+            }
+        if method == "GET" and path == "/v1/checkout/sessions":
+            since = int(form.get("created[gte]", ["0"])[0])
+            return 200, {
+                "object": "list",
+                "url": "/v1/checkout/sessions",
+                "has_more": False,
+                "data": [s for s in self.sessions if s["created"] >= since],
             }
         if method == "GET" and path.startswith("/v1/payment_intents/"):
             return 200, {

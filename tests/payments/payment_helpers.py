@@ -11,13 +11,9 @@ from tests.actors import as_sender
 from tests.factories import PhotoFactory
 
 from kinframe.payments.models import Purchase
+from kinframe.payments.outcomes import provider_actor
 from kinframe.payments.providers import sandbox
-from kinframe.payments.services import (
-    purchase_checkout,
-    purchase_confirm,
-    purchase_create,
-    webhook_handle,
-)
+from kinframe.payments.purchases import purchase_checkout, purchase_confirm, purchase_create
 from kinframe.photos.models import Photo
 
 GOOD_CARD = "4242 4242 4242 4242"
@@ -31,7 +27,9 @@ def card_form(number: str = GOOD_CARD, expiry: str = "12 / 34", cvc: str = "123"
 
 def open_sandbox_purchase(user, credits: int = 500) -> Purchase:
     purchase = purchase_create(actor=as_sender(user), credits=credits, provider="sandbox")
-    purchase_checkout(purchase=purchase, success_url="/credits/", cancel_url="/credits/")
+    purchase_checkout(
+        actor=as_sender(user), purchase=purchase, success_url="/credits/", cancel_url="/credits/"
+    )
     purchase.refresh_from_db()
     return purchase
 
@@ -41,13 +39,10 @@ def checkout_url(purchase: Purchase) -> str:
 
 
 def paid_purchase(user, credits: int = 500, last4: str = "4242") -> Purchase:
-    """A sandbox purchase paid through the signed webhook path."""
+    """A sandbox purchase charged by the sandbox and paid through the signed webhook path."""
     purchase = open_sandbox_purchase(user, credits)
-    outcome = sandbox.CardOutcome(True, "visa", last4)
-    payload, header = sandbox.signed_event(
-        "checkout.session.completed", sandbox.completed_session(purchase, outcome)
-    )
-    webhook_handle(provider="sandbox", payload=payload, signature_header=header)
+    sandbox.record_charge(purchase)
+    sandbox.deliver(paid_event(purchase, last4))
     purchase.refresh_from_db()
     assert purchase.status == Purchase.Status.PAID
     return purchase
@@ -55,7 +50,14 @@ def paid_purchase(user, credits: int = 500, last4: str = "4242") -> Purchase:
 
 def paid_directly(user, credits: int = 500) -> Purchase:
     purchase = purchase_create(actor=as_sender(user), credits=credits, provider="sandbox")
-    return purchase_confirm(purchase=purchase, card_brand="visa", card_last4="4242")
+    return purchase_confirm(
+        actor=provider_actor("sandbox"), purchase=purchase, card_brand="visa", card_last4="4242"
+    )
+
+
+def paid_event(purchase: Purchase, last4: str = "4242") -> dict:
+    """The sandbox's callback saying ``purchase`` was paid with a Visa card."""
+    return sandbox.paid_event(purchase, sandbox.CardOutcome(True, "visa", last4))
 
 
 def charged_photo(sender, connection, price: int = 100) -> Photo:

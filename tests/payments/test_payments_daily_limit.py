@@ -12,18 +12,16 @@ from tests.payments.payment_helpers import (
     checkout_url,
     open_sandbox_purchase,
     paid_directly,
+    paid_event,
 )
 
 from kinframe.audit.models import AuditEvent
 from kinframe.credits.selectors import balance_of
+from kinframe.payments.errors import PurchaseError
 from kinframe.payments.models import Purchase
+from kinframe.payments.outcomes import provider_actor
 from kinframe.payments.providers import sandbox
-from kinframe.payments.services import (
-    PurchaseError,
-    purchase_create,
-    purchase_fail,
-    webhook_handle,
-)
+from kinframe.payments.purchases import purchase_create, purchase_fail
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +91,11 @@ def test_a_declined_checkout_stops_counting_once_it_can_no_longer_be_paid(
 def test_a_purchase_that_failed_before_its_checkout_opened_does_not_count(sender, limit_10k):
     # The processor could not be reached: no card page exists, so it can never be paid.
     unreachable = purchase_create(actor=as_sender(sender), credits=10_000, provider="sandbox")
-    purchase_fail(purchase=unreachable, message="The card processor could not be reached.")
+    purchase_fail(
+        actor=provider_actor("sandbox"),
+        purchase=unreachable,
+        message="The card processor could not be reached.",
+    )
     assert (
         purchase_create(actor=as_sender(sender), credits=10_000, provider="sandbox").credits
         == 10_000
@@ -106,13 +108,7 @@ def test_a_payment_confirmed_after_its_checkout_stopped_counting_is_granted_and_
     late = open_sandbox_purchase(sender, 5_000)  # paid in time; its webhook is delayed
     Purchase.objects.filter(pk=late.pk).update(created_at=timezone.now() - timedelta(minutes=40))
     paid_directly(sender, 10_000)
-    payload, header = sandbox.signed_event(
-        "checkout.session.completed",
-        sandbox.completed_session(late, sandbox.CardOutcome(True, "visa", "4242")),
-    )
-    assert webhook_handle(provider="sandbox", payload=payload, signature_header=header).outcome == (
-        "processed"
-    )
+    assert sandbox.deliver(paid_event(late)).outcome == "processed"
     # The card was charged, so the credits are granted; an operator is told.
     assert balance_of(sender) == 15_000
     [event] = AuditEvent.objects.filter(action="purchase.over_daily_limit")

@@ -15,11 +15,12 @@ from tests.payments.payment_helpers import (
 from kinframe.audit.models import AuditEvent
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.selectors import balance_of, ledger_problems
-from kinframe.payments import services
+from kinframe.payments import refunds
+from kinframe.payments.errors import RefundError, RefundPartlyFailed
 from kinframe.payments.models import Purchase
 from kinframe.payments.providers import ProviderError
 from kinframe.payments.providers.sandbox import SandboxProvider
-from kinframe.payments.services import RefundError, RefundPartlyFailed, purchase_refund_unspent
+from kinframe.payments.refunds import purchase_refund_unspent
 
 UNAVAILABLE = "The card processor is unavailable."
 
@@ -135,19 +136,19 @@ def test_a_refund_lost_after_the_provider_call_is_the_same_refund_when_retried(
     sender, connection_, processor, monkeypatch
 ):
     purchase = paid_directly(sender, 1000)
-    real_record = services._record_refund
+    real_record = refunds._record_refund
 
     def record_fails(**kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(services, "_record_refund", record_fails)
+    monkeypatch.setattr(refunds, "_record_refund", record_fails)
     with pytest.raises(RefundError, match="could not be completed right now"):
         purchase_refund_unspent(actor=as_sender(sender))
     # The processor refunded, the database did not record it.
     assert balance_of(sender) == 1000
     assert refund_entries() == []
 
-    monkeypatch.setattr(services, "_record_refund", real_record)
+    monkeypatch.setattr(refunds, "_record_refund", real_record)
     charged_photo(sender, connection_, price=100)  # the wallet changes before the retry
     purchase_refund_unspent(actor=as_sender(sender))
 
@@ -175,7 +176,7 @@ def test_stripe_charge_refunded_records_a_refund_whose_database_write_failed(
     def record_fails(**kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(services, "_record_refund", record_fails)
+    monkeypatch.setattr(refunds, "_record_refund", record_fails)
     with pytest.raises(RefundError, match="could not be completed right now"):
         purchase_refund_unspent(actor=as_sender(sender))
     monkeypatch.undo()

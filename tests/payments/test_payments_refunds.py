@@ -10,14 +10,11 @@ from kinframe.audit.models import AuditEvent
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.selectors import balance_of, ledger_problems
 from kinframe.credits.services import AccountInDebt, InsufficientCredits
+from kinframe.payments.chargebacks import purchase_chargeback, sandbox_simulate_chargeback
+from kinframe.payments.errors import RefundError
 from kinframe.payments.models import Purchase
-from kinframe.payments.services import (
-    RefundError,
-    purchase_chargeback,
-    purchase_refund,
-    purchase_refund_unspent,
-    sandbox_simulate_chargeback,
-)
+from kinframe.payments.outcomes import provider_actor
+from kinframe.payments.refunds import purchase_refund, purchase_refund_unspent
 
 pytestmark = pytest.mark.django_db
 
@@ -102,10 +99,12 @@ def test_gifted_credits_are_not_refunded_to_a_card(sender):
 def test_chargeback_beyond_the_balance_leaves_debt_and_blocks_sending(client, sender, connection_):
     purchase = paid_purchase(sender, 500)
     charged_photo(sender, connection_, price=300)
-    result = sandbox_simulate_chargeback(purchase=purchase)
+    result = sandbox_simulate_chargeback(purchase=purchase, actor=SYSTEM)
     assert result.outcome == "processed"
     assert balance_of(sender) == -300
-    assert sandbox_simulate_chargeback(purchase=purchase).outcome == "processed"  # another event id
+    assert (
+        sandbox_simulate_chargeback(purchase=purchase, actor=SYSTEM).outcome == "processed"
+    )  # another event id
     assert LedgerEntry.objects.filter(kind="chargeback").count() == 1
     with pytest.raises(AccountInDebt) as caught:
         charged_photo(sender, connection_, price=100)
@@ -128,7 +127,7 @@ def test_chargeback_beyond_the_balance_leaves_debt_and_blocks_sending(client, se
 def test_chargeback_after_a_partial_refund_takes_only_the_rest(sender):
     purchase = paid_purchase(sender, 1000)
     purchase_refund(purchase=purchase, credits=400, actor=SYSTEM)
-    purchase_chargeback(purchase=purchase, credits=1000)
+    purchase_chargeback(actor=provider_actor("sandbox"), purchase=purchase, credits=1000)
     purchase.refresh_from_db()
     assert (purchase.charged_back_credits, purchase.status, balance_of(sender)) == (
         600,

@@ -6,8 +6,9 @@ from tests.actors import SYSTEM
 from tests.payments.payment_helpers import paid_directly
 
 from kinframe.credits.selectors import balance_of
+from kinframe.payments.errors import RefundError
 from kinframe.payments.models import Purchase
-from kinframe.payments.services import purchase_refund
+from kinframe.payments.refunds import purchase_refund
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +74,6 @@ def test_refund_calls_the_stripe_refunds_api(sender, stripe_mode):
 
 
 def test_a_refused_stripe_refund_moves_no_credits(sender, stripe_mode):
-    from kinframe.payments.services import RefundError
-
     purchase = paid_directly(sender, 1000)
     Purchase.objects.filter(pk=purchase.pk).update(provider="stripe", payment_reference="pi_123")
     stripe_mode.fail_with = 400

@@ -7,10 +7,11 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
-from tests.actors import as_sender
+from tests.factories import PurchaseFactory
 from tests.payments.payment_helpers import (
     STRIPE_TEST_SECRET,
     open_sandbox_purchase,
+    paid_event,
     stripe_event,
     stripe_signature,
 )
@@ -19,7 +20,6 @@ from kinframe.credits.models import LedgerEntry
 from kinframe.credits.selectors import balance_of, ledger_problems
 from kinframe.payments.models import PaymentEvent, Purchase
 from kinframe.payments.providers import sandbox
-from kinframe.payments.services import purchase_create
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +35,9 @@ def stripe_settings(settings, fake_stripe):
 
 @pytest.fixture
 def stripe_purchase(sender, stripe_settings):
-    purchase = purchase_create(actor=as_sender(sender), credits=1000, provider="stripe")
-    Purchase.objects.filter(pk=purchase.pk).update(provider_reference="cs_test_1")
-    return purchase
+    return PurchaseFactory(
+        user=sender, credits=1000, provider="stripe", provider_reference="cs_test_1"
+    )
 
 
 def completed(purchase, **overrides) -> dict:
@@ -133,10 +133,7 @@ def test_sandbox_purchase_cannot_be_confirmed_by_a_stripe_event(sender, stripe_s
 
 def test_sandbox_webhook_endpoint_uses_the_same_path(sender):
     purchase = open_sandbox_purchase(sender)
-    payload, header = sandbox.signed_event(
-        "checkout.session.completed",
-        sandbox.completed_session(purchase, sandbox.CardOutcome(True, "visa", "4242")),
-    )
+    payload, header = sandbox.signed(paid_event(purchase))
     client = Client(enforce_csrf_checks=True)
     forged = client.post(
         SANDBOX_URL,
@@ -258,7 +255,7 @@ def test_stripe_dispute_takes_the_credits_back_once_even_into_debt(
 def test_a_lock_timeout_answers_503_so_the_provider_retries(sender, stripe_purchase):
     payload = stripe_event("checkout.session.completed", completed(stripe_purchase))
     with mock.patch(
-        "kinframe.payments.services._webhook_apply",
+        "kinframe.payments.webhooks._webhook_apply",
         side_effect=OperationalError("canceling statement due to lock timeout"),
     ):
         response = post_stripe(payload, stripe_signature(payload))

@@ -1,6 +1,6 @@
 """Operators: purchases (refund whole or unspent part, simulate a sandbox chargeback) and events.
 
-Rows are read-only here; every change goes through ``payments.services`` so it is locked,
+Rows are read-only here; every change goes through the payments services so it is locked,
 recorded in the ledger and audited.
 """
 
@@ -9,8 +9,10 @@ from django.contrib import admin, messages
 from kinframe.admin_readonly import ReadOnlyModelAdmin
 from kinframe.audit.actors import Actor
 
+from .chargebacks import sandbox_simulate_chargeback
+from .errors import RefundError
 from .models import PaymentEvent, Purchase
-from .services import RefundError, purchase_refund, sandbox_simulate_chargeback
+from .refunds import purchase_refund
 
 
 def _each(modeladmin, request, queryset, action, done: str):
@@ -76,7 +78,7 @@ class PurchaseAdmin(ReadOnlyModelAdmin):
             self,
             request,
             queryset,
-            lambda p: sandbox_simulate_chargeback(purchase=p),
+            lambda p: sandbox_simulate_chargeback(purchase=p, actor=Actor.operator(request.user)),
             "chargeback simulated",
         )
 

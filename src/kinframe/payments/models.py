@@ -103,3 +103,21 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type} {self.event_id}"
+
+
+class SandboxCharge(models.Model):
+    """The sandbox processor's own record of a card it charged, as a real processor keeps one.
+
+    Written by the sandbox's card page before it reports the payment to Kinframe, and read only by
+    reconciliation (``kinframe reconcile_payments``), which compares it with the purchases paid:
+    a purchase paid without a charge here came from an event the sandbox never sent.
+    """
+
+    session_id = models.CharField(max_length=200, unique=True)
+    purchase_id = models.PositiveBigIntegerField(help_text="The purchase named at checkout")
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="usd")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Sandbox charge {self.session_id}: {self.amount_cents} cents"

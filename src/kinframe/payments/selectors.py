@@ -70,3 +70,10 @@ def unspent_refundable_credits(*, user, balance: int) -> int:
         return 0
     remaining = sum(p.remaining_credits for p in refundable_purchases(user=user))
     return min(balance, remaining)
+
+
+def sandbox_checkout_for(*, session_id: str, user) -> Purchase | None:
+    """The sandbox checkout ``session_id`` if ``user`` opened it (anyone else gets None: a 404)."""
+    return Purchase.objects.filter(
+        provider="sandbox", provider_reference=session_id, user=user
+    ).first()

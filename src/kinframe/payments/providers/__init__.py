@@ -3,17 +3,19 @@
 from .base import (
     CheckoutStart,
     InvalidSignature,
+    MalformedEvent,
     PaymentProvider,
     ProviderError,
-    ProviderEvent,
+    ProviderPayment,
     get_provider,
 )
 
 __all__ = [
     "CheckoutStart",
     "InvalidSignature",
+    "MalformedEvent",
     "PaymentProvider",
     "ProviderError",
-    "ProviderEvent",
+    "ProviderPayment",
     "get_provider",
 ]

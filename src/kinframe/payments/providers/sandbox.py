@@ -1,9 +1,11 @@
 """The embedded test-mode card processor.
 
 It behaves like a real one so the whole purchase path is exercised without a Stripe account: its
-own hosted card page (``payments.views.sandbox_checkout``), Stripe's test card numbers, and a
-callback signed like Stripe's (``t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">`` with
-``PAYMENT_SANDBOX_SECRET``) that goes through the same ``webhook_handle`` as Stripe's webhooks.
+own hosted card page (``payments.views.sandbox_checkout`` parses the form, ``sandbox_card_payment``
+here decides the card's fate), Stripe's test card numbers, its own record of the charges it made
+(``SandboxCharge``), and callbacks in its own small JSON format, signed
+``t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">`` with ``PAYMENT_SANDBOX_SECRET``, that go through
+the same ``webhooks.webhook_handle`` (signature check, schema, ids) as Stripe's webhooks.
 
 Only the card brand and last four digits ever leave this module; the number itself is checked
 and dropped.
@@ -17,25 +19,41 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
+
+from kinframe.payments.outcomes import OutcomeKind, PaymentOutcome, ProviderNotice
+from kinframe.payments.selectors import OPEN_CHECKOUT_WINDOW
 
 from .base import (
     SIGNATURE_TOLERANCE_SECONDS,
+    Cents,
     CheckoutStart,
     InvalidSignature,
     PaymentProvider,
-    ProviderEvent,
+    ProviderId,
+    ProviderPayment,
+    ShortText,
+    load_json_object,
+    malformed,
 )
 
 if TYPE_CHECKING:
     from kinframe.payments.models import Purchase
+    from kinframe.payments.webhooks import WebhookResult
 
 SIGNATURE_HEADER = "Kinframe-Sandbox-Signature"
 DECLINED = "Your card was declined."
+BUSY = "The payment could not be completed right now. Nothing was charged; try again."
+# The card page closes this long after the purchase opened, a little before the daily limit stops
+# counting the checkout.
+CHECKOUT_PAYABLE_FOR = OPEN_CHECKOUT_WINDOW - timedelta(minutes=5)
 
 # Stripe's test cards: the outcome each number produces.
 TEST_CARD_OUTCOMES: dict[str, tuple[str, str] | None] = {
@@ -103,8 +121,21 @@ def sandbox_authorize(*, card_number: str) -> CardOutcome:
     return CardOutcome(False, brand, last4, *outcome)
 
 
+# --- Signatures -------------------------------------------------------------------------------------
+
+
+def _secret() -> str:
+    """The signing secret, refusing one anybody could know (see settings: never with DEBUG off)."""
+    secret = settings.PAYMENT_SANDBOX_SECRET
+    if not secret:
+        raise InvalidSignature("The sandbox is not configured (PAYMENT_SANDBOX_SECRET is empty).")
+    if not settings.DEBUG and secret in settings.PAYMENT_PUBLIC_SECRETS:
+        raise InvalidSignature("PAYMENT_SANDBOX_SECRET is a public development value.")
+    return secret
+
+
 def sign(payload: bytes, *, secret: str | None = None, timestamp: int | None = None) -> str:
-    """The signature header for ``payload``, in Stripe's format."""
+    """The signature header for ``payload``."""
     secret = secret if secret is not None else settings.PAYMENT_SANDBOX_SECRET
     timestamp = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
@@ -128,66 +159,145 @@ def verify(payload: bytes, header: str | None, *, secret: str, now: float | None
         raise InvalidSignature("The signature does not match the payload.")
 
 
+# --- The sandbox's own event format -----------------------------------------------------------------
+
+
+class _Card(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    brand: Annotated[str, StringConstraints(strict=True, max_length=20)] = ""
+    last4: Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{0,4}$")] = ""
+
+
+class SandboxEvent(BaseModel):
+    """One callback: ``outcome`` happened to ``purchase``'s checkout ``session`` / ``payment``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: ProviderId
+    outcome: Literal["paid", "failed", "refunded", "disputed"]
+    purchase: Annotated[StrictInt, Field(gt=0, lt=2**63)]
+    session: ProviderId
+    payment: ProviderId
+    amount: Cents | None = None
+    currency: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{3}$")] = "usd"
+    card: _Card | None = None
+    message: ShortText = ""
+    reference: ShortText = ""
+
+
 def payment_reference_for(purchase: Purchase) -> str:
     return f"pi_sbx_{purchase.pk}"
 
 
-def signed_event(event_type: str, obj: dict[str, Any]) -> tuple[bytes, str]:
-    """A sandbox webhook body and its signature header, ready for ``webhook_handle``."""
-    body = {
-        "id": f"evt_sbx_{secrets.token_hex(12)}",
-        "object": "event",
-        "type": event_type,
-        "created": int(time.time()),
-        "livemode": False,
-        "data": {"object": obj},
+def event(purchase: Purchase, outcome: OutcomeKind, **fields: Any) -> dict[str, Any]:
+    """A sandbox callback body about ``purchase`` (``fields``: amount, card, message, reference)."""
+    return {
+        "id": f"sbx_evt_{secrets.token_hex(12)}",
+        "outcome": str(outcome),
+        "purchase": purchase.pk,
+        "session": purchase.provider_reference,
+        "payment": purchase.payment_reference or payment_reference_for(purchase),
+        "currency": purchase.currency,
+        **fields,
     }
+
+
+def paid_event(purchase: Purchase, card: CardOutcome) -> dict[str, Any]:
+    return event(
+        purchase,
+        OutcomeKind.PAID,
+        amount=purchase.amount_cents,
+        card={"brand": card.brand, "last4": card.last4},
+    )
+
+
+def failed_event(purchase: Purchase, card: CardOutcome) -> dict[str, Any]:
+    return event(
+        purchase,
+        OutcomeKind.FAILED,
+        message=card.message,
+        card={"brand": card.brand, "last4": card.last4},
+    )
+
+
+def dispute_event(purchase: Purchase, *, amount: int | None = None) -> dict[str, Any]:
+    return event(
+        purchase,
+        OutcomeKind.DISPUTED,
+        amount=purchase.amount_cents if amount is None else amount,
+        reference=f"dp_sbx_{purchase.pk}",
+    )
+
+
+def signed(body: dict[str, Any]) -> tuple[bytes, str]:
+    """A callback body's bytes and its signature header, ready for ``webhook_handle``."""
     payload = json.dumps(body, separators=(",", ":")).encode()
     return payload, sign(payload)
 
 
-def completed_session(purchase: Purchase, outcome: CardOutcome) -> dict[str, Any]:
-    return {
-        "id": purchase.provider_reference,
-        "object": "checkout.session",
-        "amount_total": purchase.amount_cents,
-        "currency": purchase.currency,
-        "client_reference_id": str(purchase.pk),
-        "metadata": {"purchase_id": str(purchase.pk)},
-        "payment_intent": payment_reference_for(purchase),
-        "payment_status": "paid",
-        "status": "complete",
-        # A sandbox extension: Stripe makes Kinframe fetch these from the PaymentIntent instead.
-        "card": {"brand": outcome.brand, "last4": outcome.last4},
-    }
+def deliver(body: dict[str, Any]) -> WebhookResult:
+    """Send a callback to Kinframe through the webhook path, as the sandbox's servers would."""
+    from kinframe.payments.webhooks import webhook_handle
+
+    payload, header = signed(body)
+    return webhook_handle(provider="sandbox", payload=payload, signature_header=header)
 
 
-def failed_payment(purchase: Purchase, outcome: CardOutcome) -> dict[str, Any]:
-    return {
-        "id": payment_reference_for(purchase),
-        "object": "payment_intent",
-        "amount": purchase.amount_cents,
-        "currency": purchase.currency,
-        "metadata": {"purchase_id": str(purchase.pk)},
-        "last_payment_error": {
-            "code": outcome.code,
-            "message": outcome.message,
-            "payment_method": {"card": {"brand": outcome.brand, "last4": outcome.last4}},
+def record_charge(purchase: Purchase) -> bool:
+    """Write the sandbox's own record of charging ``purchase``'s checkout; False if it already had."""
+    from kinframe.payments.models import SandboxCharge
+
+    _, created = SandboxCharge.objects.get_or_create(
+        session_id=purchase.provider_reference,
+        defaults={
+            "purchase_id": purchase.pk,
+            "amount_cents": purchase.amount_cents,
+            "currency": purchase.currency,
         },
-    }
+    )
+    return created
 
 
-def dispute(purchase: Purchase, *, amount: int | None = None) -> dict[str, Any]:
-    return {
-        "id": f"dp_sbx_{purchase.pk}",
-        "object": "dispute",
-        "amount": purchase.amount_cents if amount is None else amount,
-        "currency": purchase.currency,
-        "payment_intent": purchase.payment_reference or payment_reference_for(purchase),
-        "reason": "fraudulent",
-        "status": "needs_response",
-        "metadata": {"purchase_id": str(purchase.pk)},
-    }
+# --- The hosted card page ---------------------------------------------------------------------------
+
+
+def checkout_payable(purchase: Purchase) -> bool:
+    """Whether the card page still takes a card. After a decline it stays open for another card,
+    as Stripe's does; the daily limit therefore counts a failed purchase's checkout while it is
+    payable (``selectors.open_checkouts_q``)."""
+    from kinframe.payments.models import Purchase
+
+    return purchase.status in (Purchase.Status.CREATED, Purchase.Status.FAILED) and (
+        timezone.now() - purchase.created_at < CHECKOUT_PAYABLE_FOR
+    )
+
+
+@dataclass(frozen=True)
+class CardPageResult:
+    paid: bool
+    message: str = ""  # why not, for the card page
+
+
+@sensitive_variables("card_number")
+def sandbox_card_payment(*, purchase: Purchase, card_number: str) -> CardPageResult:
+    """The sandbox processor charges (or declines) a validated card for ``purchase``'s checkout
+    and reports it to Kinframe through the signed webhook path.
+
+    A charge is recorded before it is reported, as a real processor does; if Kinframe cannot take
+    the report now (a busy lock), the sandbox voids the charge and the page says nothing was
+    charged.
+    """
+    from kinframe.payments.errors import WebhookRejected, WebhookRetryLater
+    from kinframe.payments.models import SandboxCharge
+
+    card = sandbox_authorize(card_number=card_number)
+    new_charge = record_charge(purchase) if card.paid else False
+    try:
+        deliver(paid_event(purchase, card) if card.paid else failed_event(purchase, card))
+    except (WebhookRetryLater, WebhookRejected):
+        if new_charge:
+            SandboxCharge.objects.filter(session_id=purchase.provider_reference).delete()
+        return CardPageResult(False, BUSY)
+    return CardPageResult(card.paid, card.message)
 
 
 class SandboxProvider(PaymentProvider):
@@ -200,27 +310,42 @@ class SandboxProvider(PaymentProvider):
         url = reverse("payments:sandbox_checkout", kwargs={"session_id": session_id})
         return CheckoutStart(session_id, url, payment_reference_for(purchase))
 
-    def parse_webhook(self, *, payload, signature_header) -> ProviderEvent:
-        verify(payload, signature_header, secret=settings.PAYMENT_SANDBOX_SECRET)
-        return _event_from_json(payload)
-
-    def card_details(self, *, session) -> tuple[str, str]:
-        card = session.get("card") or {}
-        return str(card.get("brand", ""))[:20], str(card.get("last4", ""))[:4]
+    def parse_webhook(self, *, payload, signature_header) -> ProviderNotice:
+        verify(payload, signature_header, secret=_secret())
+        body = load_json_object(payload)
+        try:
+            sent = SandboxEvent.model_validate(body)
+        except ValidationError as exc:
+            raise malformed(exc, event_id=str(body.get("id", ""))[:200]) from exc
+        card = sent.card or _Card()
+        outcome = PaymentOutcome(
+            OutcomeKind(sent.outcome),
+            sent.purchase,
+            session_id=sent.session,
+            payment_id=sent.payment,
+            amount=sent.amount,
+            currency=sent.currency,
+            card_brand=card.brand,
+            card_last4=card.last4,
+            message=sent.message or (DECLINED if sent.outcome == "failed" else ""),
+            reference=sent.reference,
+        )
+        return ProviderNotice(sent.id, f"sandbox.{sent.outcome}", body, outcome)
 
     def refund(self, *, purchase, credits, idempotency_key) -> str:
         # The sandbox refunds at once; the key doubles as its refund id, so a retry is the same refund.
         return f"re_sbx_{hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]}"
 
+    def paid_records(self, *, since: datetime) -> list[ProviderPayment]:
+        from kinframe.payments.models import SandboxCharge
 
-def _event_from_json(payload: bytes) -> ProviderEvent:
-    try:
-        body = json.loads(payload)
-        return ProviderEvent(
-            id=str(body["id"]),
-            type=str(body["type"]),
-            object=dict(body["data"]["object"]),
-            payload=body,
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidSignature("The event is not valid JSON in the expected shape.") from exc
+        return [
+            ProviderPayment(
+                session_id=charge.session_id,
+                purchase_id=charge.purchase_id,
+                amount=charge.amount_cents,
+                currency=charge.currency,
+                created=charge.created_at,
+            )
+            for charge in SandboxCharge.objects.filter(created_at__gte=since).order_by("id")
+        ]

@@ -1,24 +1,36 @@
 """Stripe Checkout through the official ``stripe`` package.
 
 Credits are granted only from the signed ``checkout.session.completed`` webhook, never from the
-browser coming back to ``success_url`` (anyone can type that address).
+browser coming back to ``success_url`` (anyone can type that address). This module is the only
+place that knows Stripe's event names and object shapes: ``parse_webhook`` validates each event
+against the schema below and translates it into a ``PaymentOutcome``.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import stripe
 from django.conf import settings
+from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
+
+from kinframe.payments.outcomes import OutcomeKind, PaymentOutcome, ProviderNotice
 
 from .base import (
     SIGNATURE_TOLERANCE_SECONDS,
+    Cents,
     CheckoutStart,
     InvalidSignature,
     PaymentProvider,
     ProviderError,
-    ProviderEvent,
+    ProviderId,
+    ProviderPayment,
+    ShortText,
+    load_json_object,
+    malformed,
+    purchase_id_from,
 )
 
 # Stripe accepts a session expiry between 30 minutes and 24 hours; a short one keeps abandoned
@@ -26,6 +38,7 @@ from .base import (
 CHECKOUT_EXPIRES_SECONDS = 31 * 60
 UNAVAILABLE = "The card processor could not be reached. Nothing was charged; please try again."
 REFUND_UNAVAILABLE = "The card processor could not make the refund right now."
+EXPIRED = "The checkout expired before it was paid."
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -37,6 +50,66 @@ def stripe_client() -> stripe.StripeClient:
         base_addresses=base_addresses,
         max_network_retries=getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 2),
     )
+
+
+# --- The parts of Stripe's events Kinframe reads (anything else in them is ignored) ---------------
+
+
+class _StripeObject(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Data(_StripeObject):
+    object: dict[str, Any]
+
+
+class _Event(_StripeObject):
+    id: ProviderId
+    type: ProviderId
+    data: _Data
+
+
+class _CheckoutSession(_StripeObject):
+    id: ProviderId
+    amount_total: Cents | None = None
+    currency: ShortText | None = None
+    client_reference_id: ShortText | None = None
+    metadata: dict[str, StrictStr] | None = None
+    payment_intent: ProviderId | None = None
+    payment_status: ShortText | None = None
+
+
+class _PaymentError(_StripeObject):
+    message: ShortText | None = None
+
+
+class _PaymentIntent(_StripeObject):
+    id: ProviderId
+    metadata: dict[str, StrictStr] | None = None
+    last_payment_error: _PaymentError | None = None
+
+
+class _Charge(_StripeObject):
+    id: ProviderId
+    payment_intent: ProviderId | None = None
+    amount_refunded: Cents
+    metadata: dict[str, StrictStr] | None = None
+
+
+class _Dispute(_StripeObject):
+    id: ProviderId
+    payment_intent: ProviderId | None = None
+    amount: Cents
+    metadata: dict[str, StrictStr] | None = None
+
+
+_SCHEMAS: dict[str, type[_StripeObject]] = {
+    "checkout.session.completed": _CheckoutSession,
+    "checkout.session.expired": _CheckoutSession,
+    "payment_intent.payment_failed": _PaymentIntent,
+    "charge.refunded": _Charge,
+    "charge.dispute.created": _Dispute,
+}
 
 
 class StripeProvider(PaymentProvider):
@@ -88,34 +161,96 @@ class StripeProvider(PaymentProvider):
             str(session_data.get("payment_intent") or ""),
         )
 
-    def parse_webhook(self, *, payload, signature_header) -> ProviderEvent:
+    def parse_webhook(self, *, payload, signature_header) -> ProviderNotice:
         if not settings.STRIPE_WEBHOOK_SECRET:
             raise InvalidSignature("STRIPE_WEBHOOK_SECRET is not configured.")
         try:
-            event = stripe.Webhook.construct_event(
-                payload,
+            stripe.WebhookSignature.verify_header(
+                payload.decode("utf-8"),
                 signature_header or "",
                 settings.STRIPE_WEBHOOK_SECRET,
                 tolerance=SIGNATURE_TOLERANCE_SECONDS,
             )
-        except (stripe.SignatureVerificationError, ValueError) as exc:
+        except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
             raise InvalidSignature(str(exc)) from exc
-        body = event.to_dict()
+        body = load_json_object(payload)
         try:
-            return ProviderEvent(
-                id=body["id"], type=body["type"], object=body["data"]["object"], payload=body
-            )
-        except (KeyError, TypeError) as exc:
-            raise InvalidSignature("The event is not in the expected shape.") from exc
+            event = _Event.model_validate(body)
+        except ValidationError as exc:
+            raise malformed(
+                exc, event_id=_text(body.get("id")), event_type=_text(body.get("type"))
+            ) from exc
+        schema = _SCHEMAS.get(event.type)
+        outcome = None
+        if schema is not None:
+            try:
+                obj = schema.model_validate(event.data.object)
+            except ValidationError as exc:
+                raise malformed(
+                    exc, where="data.object.", event_id=event.id, event_type=event.type
+                ) from exc
+            outcome = self._outcome(event, obj)
+        return ProviderNotice(event.id, event.type, body, outcome)
 
-    def card_details(self, *, session) -> tuple[str, str]:
+    def _outcome(self, event: _Event, obj: _StripeObject) -> PaymentOutcome | None:
+        metadata = getattr(obj, "metadata", None) or {}
+        purchase_id = purchase_id_from(
+            metadata.get("purchase_id"),
+            getattr(obj, "client_reference_id", None),
+            event_id=event.id,
+            event_type=event.type,
+        )
+        if isinstance(obj, _CheckoutSession):
+            if event.type == "checkout.session.expired":
+                return PaymentOutcome(
+                    OutcomeKind.FAILED, purchase_id, session_id=obj.id, message=EXPIRED
+                )
+            if obj.payment_status != "paid":
+                return None  # an async payment method still settling; its own event follows
+            brand, last4 = self._card(obj.payment_intent)
+            return PaymentOutcome(
+                OutcomeKind.PAID,
+                purchase_id,
+                session_id=obj.id,
+                payment_id=obj.payment_intent or "",
+                amount=obj.amount_total,
+                currency=(obj.currency or "").lower(),
+                card_brand=brand,
+                card_last4=last4,
+            )
+        if isinstance(obj, _PaymentIntent):
+            error = obj.last_payment_error
+            return PaymentOutcome(
+                OutcomeKind.FAILED,
+                purchase_id,
+                payment_id=obj.id,
+                message=(error.message if error else None) or "The payment failed.",
+            )
+        if isinstance(obj, _Charge):
+            return PaymentOutcome(
+                OutcomeKind.REFUNDED,
+                purchase_id,
+                payment_id=obj.payment_intent or "",
+                amount=obj.amount_refunded,
+                reference=event.id,
+            )
+        if isinstance(obj, _Dispute):
+            return PaymentOutcome(
+                OutcomeKind.DISPUTED,
+                purchase_id,
+                payment_id=obj.payment_intent or "",
+                amount=obj.amount or None,  # 0: the whole payment
+                reference=obj.id,
+            )
+        return None
+
+    def _card(self, payment_intent: str | None) -> tuple[str, str]:
         """Ask Stripe which card paid; a statement without the last four is better than no credits."""
-        payment_intent = session.get("payment_intent")
         if not payment_intent:
             return "", ""
         try:
             intent = stripe_client().v1.payment_intents.retrieve(
-                str(payment_intent), {"expand": ["latest_charge"]}
+                payment_intent, {"expand": ["latest_charge"]}
             )
             charge = intent.latest_charge  # a Charge when expanded, else its id
             details = charge.payment_method_details if isinstance(charge, stripe.Charge) else None
@@ -142,3 +277,34 @@ class StripeProvider(PaymentProvider):
             message = getattr(exc, "user_message", None) or REFUND_UNAVAILABLE
             raise ProviderError(message) from exc
         return refund.id
+
+    def paid_records(self, *, since: datetime) -> list[ProviderPayment]:
+        """Stripe's paid Checkout Sessions created since ``since`` (every page of them)."""
+        try:
+            sessions = stripe_client().v1.checkout.sessions.list(
+                {"created": {"gte": int(since.timestamp())}, "limit": 100}
+            )
+            records = []
+            for session in sessions.auto_paging_iter():
+                data = session.to_dict()
+                if data.get("payment_status") != "paid":
+                    continue
+                metadata = data.get("metadata") or {}
+                records.append(
+                    ProviderPayment(
+                        session_id=str(data["id"]),
+                        purchase_id=purchase_id_from(
+                            metadata.get("purchase_id"), data.get("client_reference_id")
+                        ),
+                        amount=data.get("amount_total"),
+                        currency=str(data.get("currency") or "").lower(),
+                        created=datetime.fromtimestamp(int(data.get("created") or 0), tz=UTC),
+                    )
+                )
+        except stripe.StripeError as exc:
+            raise ProviderError(f"Stripe's records could not be read: {exc}") from exc
+        return records
+
+
+def _text(value: object) -> str:
+    return value[:200] if isinstance(value, str) else ""

@@ -17,17 +17,13 @@ from django.views.decorators.http import require_http_methods
 
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.selectors import balance_of, statement
+from kinframe.payments.errors import PurchaseError, RefundError
+from kinframe.payments.limits import PurchaseLimits, dollars
 from kinframe.payments.models import Purchase
 from kinframe.payments.providers import get_provider
+from kinframe.payments.purchases import purchase_checkout, purchase_create
+from kinframe.payments.refunds import purchase_refund_unspent
 from kinframe.payments.selectors import purchases_for, unspent_refundable_credits
-from kinframe.payments.services import (
-    PurchaseError,
-    RefundError,
-    dollars,
-    purchase_checkout,
-    purchase_create,
-    purchase_refund_unspent,
-)
 
 from ..access import SenderRequest, verified_sender_required
 
@@ -35,6 +31,9 @@ STATEMENT_PAGE_SIZE = 50
 
 
 class BuyCreditsForm(forms.Form):
+    """Which pack, or how many credits. Whether the amount is allowed is the purchase service's
+    decision (``PurchaseLimits``); the form only reads the limits for its hints."""
+
     pack = forms.ChoiceField(label="How many credits?", widget=forms.RadioSelect)
     custom_credits = forms.IntegerField(
         label="Custom amount (credits)",
@@ -44,42 +43,26 @@ class BuyCreditsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limits = PurchaseLimits.current()
         self.fields["pack"].choices = [
             *((str(n), f"{n:,} credits · {dollars(n)}") for n in settings.CREDITS_PACKS),
             ("custom", "Another amount"),
         ]
         self.fields["pack"].initial = str(settings.CREDITS_PACKS[0])
-        self.fields[
-            "custom_credits"
-        ].help_text = (
-            f"{settings.CREDITS_MIN_PURCHASE:,} to {settings.CREDITS_MAX_PURCHASE:,} credits."
-        )
+        custom = self.fields["custom_credits"]
+        custom.help_text = f"{limits.minimum:,} to {limits.maximum:,} credits."
+        custom.widget.attrs.update({"min": limits.minimum, "max": limits.maximum})
 
     def clean(self):
         data = super().clean()
         pack = data.get("pack")
         if pack == "custom":
-            credits = data.get("custom_credits")
-            if credits is None:
+            if data.get("custom_credits") is None:
                 self.add_error("custom_credits", "Enter how many credits you want to buy.")
                 return data
+            data["credits"] = data["custom_credits"]
         elif pack:
-            credits = int(pack)
-        else:
-            return data
-        if credits < settings.CREDITS_MIN_PURCHASE:
-            self.add_error(
-                "custom_credits",
-                f"The smallest purchase is {settings.CREDITS_MIN_PURCHASE:,} credits "
-                f"({dollars(settings.CREDITS_MIN_PURCHASE)}).",
-            )
-        elif credits > settings.CREDITS_MAX_PURCHASE:
-            self.add_error(
-                "custom_credits",
-                f"One purchase can be at most {settings.CREDITS_MAX_PURCHASE:,} credits "
-                f"({dollars(settings.CREDITS_MAX_PURCHASE)}).",
-            )
-        data["credits"] = credits
+            data["credits"] = int(pack)
         return data
 
 
@@ -104,6 +87,7 @@ def _entry_description(entry: LedgerEntry) -> str:
 def _credits_page(request: HttpRequest, form: BuyCreditsForm, status: int = 200) -> HttpResponse:
     user = request.user
     balance = balance_of(user)
+    limits = PurchaseLimits.current()
     page = Paginator(statement(user=user), STATEMENT_PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page:
         entry.description = _entry_description(entry)
@@ -118,10 +102,10 @@ def _credits_page(request: HttpRequest, form: BuyCreditsForm, status: int = 200)
             "purchases": purchases_for(user=user)[:10],
             "entries": page,
             "refundable": unspent_refundable_credits(user=user, balance=balance),
-            "min_purchase": settings.CREDITS_MIN_PURCHASE,
-            "max_purchase": dollars(settings.CREDITS_MAX_PURCHASE),
-            "max_credits": settings.CREDITS_MAX_PURCHASE,
-            "daily_limit": dollars(settings.CREDITS_DAILY_LIMIT),
+            "min_purchase": limits.minimum,
+            "max_purchase": dollars(limits.maximum),
+            "max_credits": limits.maximum,
+            "daily_limit": dollars(limits.daily),
         },
         status=status,
     )
@@ -140,7 +124,10 @@ def credits(request: SenderRequest) -> HttpResponse:
         purchase = purchase_create(actor=request.actor, credits=form.cleaned_data["credits"])
         detail = reverse("sender:purchase", kwargs={"purchase_id": purchase.pk})
         url = purchase_checkout(
-            purchase=purchase, success_url=detail, cancel_url=f"{detail}?cancelled=1"
+            actor=request.actor,
+            purchase=purchase,
+            success_url=detail,
+            cancel_url=f"{detail}?cancelled=1",
         )
     except PurchaseError as exc:
         form.add_error(None, str(exc))
