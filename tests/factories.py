@@ -11,7 +11,7 @@ from kinframe.credits.services import ledger_post
 from kinframe.facilities.models import Agency, Facility, Inmate, RejectionReason, StaffMembership
 
 PASSWORD = "correct horse battery staple"
-PIN = "2468"
+PIN = "730416"  # six digits that pass the kiosk PIN rules (kinframe.devices.pins)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
