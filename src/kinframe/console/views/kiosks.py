@@ -33,21 +33,25 @@ class KioskEnrolForm(forms.Form):
     )
 
 
+ENROLMENT_SESSION_KEY = "console_kiosk_enrolment"
+
+
 def _page(
-    request: ConsoleRequest,
-    *,
-    form: KioskEnrolForm | None = None,
-    enrolled: tuple[KioskDevice, str] | None = None,
-    status: int = 200,
+    request: ConsoleRequest, *, form: KioskEnrolForm | None = None, status: int = 200
 ) -> HttpResponse:
-    context = {
-        "devices": kiosk_devices(facility=request.console.facility),
-        "form": form or KioskEnrolForm(),
-        "enrolled": enrolled,
-    }
-    if enrolled is not None:
-        device, code = enrolled
-        context["enrol_url"] = request.build_absolute_uri(reverse("kiosk:enrol")) + f"?code={code}"
+    facility = request.console.facility
+    context: dict = {"devices": kiosk_devices(facility=facility), "form": form or KioskEnrolForm()}
+    # The code just issued, shown on the first page after the enrolment and never again (the
+    # device keeps only its hash); a reload shows the list without it and enrols nothing twice.
+    issued = request.session.pop(ENROLMENT_SESSION_KEY, None)
+    if issued and issued.get("facility") == facility.pk:
+        device = KioskDevice.objects.filter(pk=issued["device"], facility=facility).first()
+        if device is not None and device.activated_at is None and device.revoked_at is None:
+            code = issued["code"]
+            context["enrolled"] = (device, code)
+            context["enrol_url"] = (
+                request.build_absolute_uri(reverse("kiosk:enrol")) + f"?code={code}"
+            )
     return TemplateResponse(request, "console/kiosks.html", context, status=status)
 
 
@@ -57,17 +61,22 @@ def _page(
 def kiosks(request: ConsoleRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
+    facility = request.console.facility
     form = KioskEnrolForm(request.POST)
     if form.is_valid():
         try:
-            enrolled = kiosk_device_enrol(
-                actor=request.console.actor, facility=request.console.facility, **form.cleaned_data
+            device, code = kiosk_device_enrol(
+                actor=request.console.actor, facility=facility, **form.cleaned_data
             )
         except DeviceError as error:
             form.add_error(None, str(error))
         else:
-            # Shown on this response only: the code is stored hashed and cannot be shown again.
-            return _page(request, enrolled=enrolled)
+            request.session[ENROLMENT_SESSION_KEY] = {
+                "facility": facility.pk,
+                "device": device.pk,
+                "code": code,
+            }
+            return redirect("console:kiosks", code=facility.code)
     return _page(request, form=form, status=400)
 
 
