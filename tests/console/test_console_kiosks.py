@@ -25,7 +25,9 @@ def revoke_url(facility, device) -> str:
     return reverse("console:kiosk_revoke", args=[facility.code, device.pk])
 
 
-def test_admin_enrols_a_kiosk_and_the_code_enrols_its_browser_once(client, facility, facility_admin):
+def test_admin_enrols_a_kiosk_and_the_code_enrols_its_browser_once(
+    client, facility, facility_admin
+):
     client.force_login(facility_admin)
     posted = client.post(kiosks_url(facility), {"name": "Block B day room"})
     assert posted["Location"] == kiosks_url(facility)  # a reload of the page enrols nothing twice
@@ -70,10 +72,8 @@ def test_bad_networks_are_a_400_with_a_message(client, facility, facility_admin)
 
 
 @pytest.mark.parametrize("who", ["reviewer", "investigator", "other_staff"])
-def test_nobody_but_the_facilitys_admins_sees_or_changes_kiosks(
-    request, client, facility, who
-):
-    device, credential = enrolled_device(facility)
+def test_nobody_but_the_facilitys_admins_sees_or_changes_kiosks(request, client, facility, who):
+    device, _credential = enrolled_device(facility)
     client.force_login(request.getfixturevalue(who))
     assert client.get(kiosks_url(facility)).status_code == 404
     assert client.post(kiosks_url(facility), {"name": "Sneaky"}).status_code == 404

@@ -1,9 +1,10 @@
 """The whole journey in a real browser, three people at once.
 
 A new sender (phone) signs up, verifies with the emailed code, finds someone and asks to connect; the
-inmate signs in on an enrolled kiosk and approves; the sender buys 500 credits with the sandbox card and sends two real camera
-photos; a reviewer (desktop) approves one and rejects one; the sender sees the refund and the reason;
-the inmate opens the approved photo twice; the reviewer sees both views.
+inmate approves on the facility's enrolled kiosk; the sender buys 500 credits with the sandbox card
+and sends two real camera photos; a reviewer (desktop) approves one and rejects one; the sender
+sees the refund and the reason; the inmate opens the approved photo twice; the reviewer sees both
+views.
 
 Every step is screenshotted to ``artifacts/screenshots/``. With ``KINFRAME_UPDATE_DOCS_IMAGES=1`` a
 few of them are also written to ``docs/images/`` for the README ("What it looks like").

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from tests.actors import SYSTEM, as_staff
-from tests.factories import FacilityFactory, InmateFactory, StaffFactory
+from tests.factories import FacilityFactory, StaffFactory
 from tests.kiosk.kiosk_helpers import enrolled_device, kiosk_client, kiosk_screen
 
 from kinframe.audit.models import AuditEvent
@@ -36,16 +36,20 @@ def admin_of(facility):
 
 def test_a_code_enrols_one_browser_once(facility):
     device, code = kiosk_device_enrol(actor=admin_of(facility), facility=facility, name="Day room")
-    assert code not in device.enrolment_code_hash and len(code) == 19
+    assert code not in device.enrolment_code_hash
+    assert len(code) == 19
     browser = Client()
     assert browser.get(f"{ENROL}?code={code}").status_code == 200  # a GET uses up nothing
     response = browser.post(ENROL, {"code": code.lower().replace("-", " ")})
     assert response["Location"] == SIGN_IN
     cookie = response.cookies[DEVICE_COOKIE]
-    assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/kiosk/"
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Strict"
+    assert cookie["path"] == "/kiosk/"
     assert b'data-testid="kiosk-sign-in-form"' in browser.get(SIGN_IN).content
     device.refresh_from_db()
-    assert device.activated_at is not None and device.enrolment_code_hash == ""
+    assert device.activated_at is not None
+    assert device.enrolment_code_hash == ""
     assert cookie.value not in device.credential_hash
     # The code is spent: a second browser gets nothing.
     second = Client()

@@ -48,7 +48,8 @@ def test_sign_in_opens_the_kiosk_home(screen, inmate):
 def test_sign_in_page_names_the_facility_and_asks_only_number_and_pin(screen, facility):
     body = screen.get(SIGN_IN).content.decode()
     assert facility.name in body
-    assert 'name="number"' in body and 'name="pin"' in body
+    assert 'name="number"' in body
+    assert 'name="pin"' in body
     assert "Facility code" not in body
     assert 'data-testid="kiosk-sign-out"' not in body
 
@@ -193,7 +194,8 @@ def test_one_screen_trying_a_pin_against_many_numbers_is_stopped(facility, setti
     _, credential = enrolled_device(facility)
     attacker = kiosk_screen(facility, credential=credential)
     statuses = [kiosk_sign_in(attacker, person, pin=WRONG).status_code for person in people[:6]]
-    assert statuses[:5] == [400] * 5 and statuses[5] == 429
+    assert statuses[:5] == [400] * 5
+    assert statuses[5] == 429
     # Clearing cookies does not help: the count is the device's, and its credential is the cookie.
     again = kiosk_screen(facility, credential=credential)
     response = kiosk_sign_in(again, people[6])  # even the right PIN, on this screen

@@ -35,7 +35,9 @@ class KioskDeviceQuerySet(models.QuerySet):
 
 class KioskDevice(models.Model):
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="kiosk_devices")
-    name = models.CharField(max_length=100, help_text="Where the screen is, e.g. “Block B day room”.")
+    name = models.CharField(
+        max_length=100, help_text="Where the screen is, e.g. “Block B day room”."
+    )
     allowed_networks = models.TextField(
         blank=True,
         help_text="Optional CIDR blocks (e.g. 10.20.0.0/16) the screen must connect from.",

@@ -8,6 +8,8 @@ Pure functions: no Django, no database.
 
 from __future__ import annotations
 
+import itertools
+
 MIN_LENGTH = 6
 MAX_LENGTH = 12
 
@@ -33,7 +35,7 @@ def _is_repetition(pin: str) -> bool:
 
 def _is_run(pin: str) -> bool:
     """123456, 654321, 890123, 246802: every step between digits is the same (modulo 10)."""
-    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
     return len(steps) == 1
 
 

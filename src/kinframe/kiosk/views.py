@@ -130,13 +130,16 @@ def sign_in(request: KioskRequest) -> HttpResponse:
 def new_pin(request: KioskRequest) -> HttpResponse:
     """Choose a new PIN: required before anything else when the old one is too weak."""
     inmate = request.kiosk.inmate
-    assert inmate is not None and request.kiosk.actor is not None
+    assert inmate is not None
+    assert request.kiosk.actor is not None
     form = NewPinForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                inmate_set_pin(actor=request.kiosk.actor, inmate=inmate, pin=form.cleaned_data["pin"])
+                inmate_set_pin(
+                    actor=request.kiosk.actor, inmate=inmate, pin=form.cleaned_data["pin"]
+                )
             except PinRejected as exc:
                 form.add_error("pin", str(exc))
             else:

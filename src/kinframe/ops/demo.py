@@ -122,7 +122,7 @@ def load_demo() -> list[DemoLogin]:
     _user("operator", "operator@kinframe.example", is_staff=True, is_superuser=True)
     logins.append(DemoLogin("operator", "Django admin at /admin/", "operator", DEMO_PASSWORD))
     demo = Actor.system("demo")
-    for code, facility in facilities.items():
+    for facility in facilities.values():
         # Only the demo's own screen is replaced; kiosks staff enrolled stay as they are.
         KioskDevice.objects.filter(facility=facility, name=DEMO_KIOSK).delete()
         _, enrolment_code = kiosk_device_enrol(actor=demo, facility=facility, name=DEMO_KIOSK)

@@ -22,7 +22,9 @@ class KioskEnrolForm(forms.Form):
     name = forms.CharField(
         label="Where is the screen?",
         max_length=100,
-        widget=forms.TextInput(attrs={"data-testid": "kiosk-name", "placeholder": "Block B day room"}),
+        widget=forms.TextInput(
+            attrs={"data-testid": "kiosk-name", "placeholder": "Block B day room"}
+        ),
     )
     allowed_networks = forms.CharField(
         label="Allowed networks (optional)",
