@@ -1,5 +1,6 @@
 """Signing in at an enrolled kiosk: number and PIN; lockouts and backoff; timeouts; sign-out."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -153,7 +154,11 @@ def test_a_session_ends_at_its_lifetime_however_busy(screen, inmate, settings):
     kiosk_sign_in(screen, inmate)
     for minute in range(1, 15):  # a tap every minute
         with time_machine.travel(start + timedelta(minutes=minute)):
-            assert screen.get(HOME).status_code == 200
+            page = screen.get(HOME)
+            assert page.status_code == 200
+            # The screen's own timer signs out at the same absolute end.
+            remaining = int(re.search(rb'data-session-remaining="(\d+)"', page.content).group(1))
+            assert (15 - minute) * 60 - 5 <= remaining <= (15 - minute) * 60
     with time_machine.travel(start + timedelta(minutes=15, seconds=5)):
         response = screen.get(HOME, follow=True)
     assert response.redirect_chain[-1][0] == SIGN_IN

@@ -58,6 +58,7 @@ class KioskScope:
     inmate: Inmate | None = None
     actor: Actor | None = None
     must_change_pin: bool = False
+    session_remaining: int = 0  # seconds until the session's absolute end
 
 
 class KioskRequest(HttpRequest):
@@ -169,11 +170,13 @@ def kiosk_view(
             inmate, why = _session_inmate(request, device)
             scoped: KioskRequest = request  # type: ignore[assignment]
             must_change = bool(inmate and request.session.get(SESSION_NEW_PIN))
+            ends = request.session.get(SESSION_STARTED, 0) + settings.KIOSK_SESSION_MAX_SECONDS
             scoped.kiosk = KioskScope(
                 device=device,
                 inmate=inmate,
                 actor=Actor.inmate_at_kiosk(inmate) if inmate is not None else None,
                 must_change_pin=must_change,
+                session_remaining=max(ends - int(time.time()), 0) if inmate is not None else 0,
             )
             if person and inmate is None:
                 if stranger == "404":

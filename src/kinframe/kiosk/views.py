@@ -88,6 +88,7 @@ class EnrolForm(forms.Form):
 def _kiosk_context(request: KioskRequest, **context):
     return {
         "idle_seconds": settings.KIOSK_IDLE_SECONDS,
+        "session_remaining": request.kiosk.session_remaining,
         "inmate": request.kiosk.inmate,
         "device": request.kiosk.device,
         **context,
