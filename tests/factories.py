@@ -18,7 +18,7 @@ from kinframe.payments.models import Purchase
 from kinframe.photos.models import Photo
 
 PASSWORD = "correct horse battery staple"
-PIN = "2468"
+PIN = "730416"  # six digits that pass the kiosk PIN rules (kinframe.devices.pins)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -140,8 +140,8 @@ def test_the_whole_journey(facility, django_capture_on_commit_callbacks):
     assert other_inmate.get(file_url).status_code == 404
     other_sender = Client()
     other_sender.force_login(UserFactory())
-    assert other_sender.get(file_url).status_code == 404
-    assert Client().get(file_url).status_code in (302, 404)
+    assert other_sender.get(file_url).status_code == 403  # not a kiosk: the not-enrolled page
+    assert Client().get(file_url).status_code == 403
     other_staff = Client()
     other_staff.force_login(StaffFactory(facility=InmateFactory().facility))
     assert (

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "kinframe.notify",
     "kinframe.custody",
     "kinframe.ops",  # running it: health, metrics, backups, retention, the worker; no audience imports
+    "kinframe.devices",
     # Audience apps: pages and endpoints for one kind of user.
     "kinframe.sender",
     "kinframe.kiosk",
@@ -352,6 +353,14 @@ X_FRAME_OPTIONS = "DENY"
 KIOSK_PIN_MAX_ATTEMPTS = env_int("KIOSK_PIN_MAX_ATTEMPTS", 5)
 KIOSK_PIN_MAX_FAILURES_PER_DEVICE = env_int("KIOSK_PIN_MAX_FAILURES_PER_DEVICE", 20)
 KIOSK_IDLE_SECONDS = env_int("KIOSK_IDLE_SECONDS", 300)
+# A kiosk session ends this long after sign-in whatever the activity (polling does not extend it).
+KIOSK_SESSION_MAX_SECONDS = env_int("KIOSK_SESSION_MAX_SECONDS", 15 * 60)
+# Wrong PINs per facility in 15 minutes before each further one pauses its kiosks exponentially.
+KIOSK_PIN_FACILITY_FREE_FAILURES = env_int("KIOSK_PIN_FACILITY_FREE_FAILURES", 30)
+# Lockouts at one facility within an hour that alert its admins (audit event and email).
+KIOSK_LOCKOUT_ALERT_THRESHOLD = env_int("KIOSK_LOCKOUT_ALERT_THRESHOLD", 3)
+# How long a kiosk enrolment code shown in the console stays valid.
+KIOSK_ENROLMENT_SECONDS = env_int("KIOSK_ENROLMENT_SECONDS", 24 * 3600)
 # Staff (console) and operators (admin) must sign in with a second factor (TOTP). `make run` turns it
 # off for the demo.
 CONSOLE_REQUIRE_MFA = env_bool("CONSOLE_REQUIRE_MFA", True)

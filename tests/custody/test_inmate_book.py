@@ -1,7 +1,7 @@
 """``inmate_book`` on its own: the roster's line becomes the record, through the roster services."""
 
 import pytest
-from tests.factories import FacilityFactory, InmateFactory
+from tests.factories import PIN, FacilityFactory, InmateFactory
 
 from kinframe.audit.actors import SYSTEM
 from kinframe.audit.models import AuditEvent
@@ -69,4 +69,4 @@ def test_keeps_the_kiosk_pin_of_a_known_person(agency, jail):
     inmate, _ = inmate_book(
         agency=agency, facility=jail, number="A1", first_name="X", last_name="Y", actor=SYSTEM
     )
-    assert inmate.check_pin("2468")
+    assert inmate.check_pin(PIN)

@@ -1,9 +1,10 @@
 """The whole journey in a real browser, three people at once.
 
 A new sender (phone) signs up, verifies with the emailed code, finds someone and asks to connect; the
-inmate (kiosk) approves; the sender buys 500 credits with the sandbox card and sends two real camera
-photos; a reviewer (desktop) approves one and rejects one; the sender sees the refund and the reason;
-the inmate opens the approved photo twice; the reviewer sees both views.
+inmate approves on the facility's enrolled kiosk; the sender buys 500 credits with the sandbox card
+and sends two real camera photos; a reviewer (desktop) approves one and rejects one; the sender
+sees the refund and the reason; the inmate opens the approved photo twice; the reviewer sees both
+views.
 
 Every step is screenshotted to ``artifacts/screenshots/``. With ``KINFRAME_UPDATE_DOCS_IMAGES=1`` a
 few of them are also written to ``docs/images/`` for the README ("What it looks like").
@@ -20,9 +21,11 @@ import pytest
 from django.core import mail
 from PIL import Image
 from playwright.sync_api import expect
-from tests.factories import PASSWORD, FacilityFactory, InmateFactory, StaffFactory
+from tests.factories import PASSWORD, PIN, FacilityFactory, InmateFactory, StaffFactory
 
+from kinframe.audit.actors import SYSTEM
 from kinframe.credits.selectors import balance_of, ledger_problems
+from kinframe.devices.services import kiosk_device_enrol
 from kinframe.facilities.models import RejectionReason, StaffMembership
 from kinframe.photos.models import Photo, PhotoView
 
@@ -33,7 +36,6 @@ PHOTOS = ROOT / "tests" / "fixtures" / "photos"
 DOCS_IMAGES = ROOT / "docs" / "images"
 KEEP = "orientation_landscape_6.jpg"  # a phone picture stored sideways with EXIF orientation 6
 REJECT = "Canon_40D.jpg"  # a camera JPEG with EXIF and an ICC profile
-PIN = "2468"
 SENDER_PASSWORD = "a long family password 42"
 
 
@@ -128,9 +130,13 @@ def test_sender_inmate_and_reviewer_go_through_the_whole_journey(people):
     sender.shot("05-connection-requested")
     fits_the_phone(page)
 
-    # 3. Dana signs in at the kiosk and approves.
-    kiosk.goto("/kiosk/")
-    kiosk.page.get_by_label("Facility code").fill(facility.code)
+    # 3. The facility's kiosk is enrolled with the one-time code from the console's Kiosks page;
+    # Dana signs in on it and approves.
+    _, enrolment_code = kiosk_device_enrol(actor=SYSTEM, facility=facility, name="Day room")
+    kiosk.goto(f"/kiosk/enrol/?code={enrolment_code}")
+    kiosk.page.get_by_test_id("kiosk-enrol-submit").click()
+    kiosk.page.wait_for_url("**/kiosk/sign-in/")
+    expect(kiosk.page.get_by_test_id("kiosk-facility")).to_have_text("Riverside County Jail")
     kiosk.page.get_by_label("Your number").fill(inmate.number)
     kiosk.page.get_by_label("PIN").fill(PIN)
     kiosk.shot("06-kiosk-sign-in")

@@ -14,7 +14,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
-from tests.kiosk.kiosk_helpers import kiosk_client
+from tests.kiosk.kiosk_helpers import kiosk_client, kiosk_screen
 
 from kinframe.audit.models import AuditEvent
 from kinframe.connections.models import Connection
@@ -95,16 +95,28 @@ def test_home_shows_pending_requests_and_photos(owner, pending, photo):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "sender", "staff"])
-def test_kiosk_pages_send_everybody_else_to_the_kiosk_sign_in(
+def test_browsers_that_are_not_kiosks_get_the_not_enrolled_page(
     who, client, sender_browser, staff_browser, photo, pending
 ):
     browser = {"anonymous": client, "sender": sender_browser, "staff": staff_browser}[who]
-    for url in [HOME, viewer_url(photo)]:
+    for url in [HOME, SIGN_IN, viewer_url(photo), file_url(photo), file_url(photo, "thumbnail")]:
         response = browser.get(url)
-        assert response.status_code == 302
-        assert response["Location"] == SIGN_IN
+        assert response.status_code == 403
+        assert b"This screen is not enrolled" in response.content
     for url in [approve_url(pending), decline_url(pending)]:
-        assert browser.post(url)["Location"] == SIGN_IN
+        assert browser.post(url).status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == Connection.Status.REQUESTED
+    assert not PhotoView.objects.exists()
+
+
+def test_a_kiosk_with_nobody_signed_in_goes_to_the_sign_in(facility, photo, pending):
+    screen = kiosk_screen(facility)
+    for url in [HOME, viewer_url(photo)]:
+        assert screen.get(url)["Location"] == SIGN_IN
+    for url in [approve_url(pending), decline_url(pending)]:
+        assert screen.post(url)["Location"] == SIGN_IN
+    assert screen.get(file_url(photo)).status_code == 404
     pending.refresh_from_db()
     assert pending.status == Connection.Status.REQUESTED
 
@@ -138,8 +150,8 @@ def test_gallery_takes_a_fixed_number_of_queries(
         DeliveredPhotoFactory(connection=connection)
         DeliveredPhotoFactory(connection=connection)
         ConnectionFactory(inmate=inmate, status=Connection.Status.REQUESTED)
-    # session, inmate, photo count, photos with senders, pending requests with senders
-    with django_assert_num_queries(5):
+    # device, session, inmate, photo count, photos with senders, pending requests with senders
+    with django_assert_num_queries(6):
         response = owner.get(HOME)
     assert len(response.context["page"].object_list) == 8
     assert len(response.context["pending"]) == 4
@@ -245,18 +257,9 @@ def test_undelivered_photos_are_a_404_even_for_the_owner(owner, connection_, sta
     assert owner.get(file_url(photo, "thumbnail")).status_code == 404
 
 
-@pytest.mark.parametrize("who", ["other inmate", "anonymous", "sender", "staff"])
-def test_nobody_else_gets_the_photo_files(
-    who, client, other_inmate, sender_browser, staff_browser, photo
-):
-    browser = {
-        "other inmate": other_inmate,
-        "anonymous": client,
-        "sender": sender_browser,  # even the person who sent it
-        "staff": staff_browser,
-    }[who]
-    assert browser.get(file_url(photo)).status_code == 404
-    assert browser.get(file_url(photo, "thumbnail")).status_code == 404
+def test_another_inmate_does_not_get_the_photo_files(other_inmate, photo):
+    assert other_inmate.get(file_url(photo)).status_code == 404
+    assert other_inmate.get(file_url(photo, "thumbnail")).status_code == 404
     assert not PhotoView.objects.exists()
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import audit, connections, facility, home, photos, review
+from .views import audit, connections, facility, home, kiosks, photos, review
 
 app_name = "console"
 
@@ -35,4 +35,6 @@ urlpatterns = [
         name="connection_decline",
     ),
     path("<slug:code>/audit/", audit.audit, name="audit"),
+    path("<slug:code>/kiosks/", kiosks.kiosks, name="kiosks"),
+    path("<slug:code>/kiosks/<int:device_id>/revoke/", kiosks.kiosk_revoke, name="kiosk_revoke"),
 ]

@@ -1,211 +1,216 @@
-"""Who is at the kiosk: sign-in with facility code, inmate number and PIN; the one check every page calls.
+"""The one gate every kiosk page passes through: which screen this is, and who is signed in on it.
 
-Incarcerated people are not Django users. A kiosk session holds the inmate's id and the time of their
-last request; it ends at sign-out, after ``KIOSK_IDLE_SECONDS`` without a request, or as soon as the
-person is no longer active. Failed PINs are counted per facility code and number in the cache, so an
-unknown number locks out exactly like a real one and the messages never tell whether a number exists.
-The cache must be shared by all web processes for the limit to hold: with several processes set
-``CACHES`` to a shared backend (database or Redis); the default local-memory cache is per process.
+A kiosk page answers only an enrolled, unrevoked kiosk device (its credential is in an HttpOnly,
+SameSite=Strict cookie set when staff's one-time enrolment code was redeemed on that browser), from
+an allowed network if the device names any. Anything else gets a plain 403 page that says the screen
+is not enrolled, with no sign-in form, so a browser elsewhere cannot try a PIN or lock anyone out.
+
+Incarcerated people are not Django users. A kiosk session holds the person's id, the device it was
+opened on, when it started and when it was last used; it ends at sign-out, after
+``KIOSK_IDLE_SECONDS`` without a request, ``KIOSK_SESSION_MAX_SECONDS`` after sign-in whatever the
+activity, on another device, or once the person is no longer active at the device's facility. The
+rules for PINs, lockouts and devices live in ``kinframe.devices.services``; this module only keeps
+the session and builds the ``KioskRequest`` that views receive.
 """
 
 from __future__ import annotations
 
-import secrets
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.hashers import make_password
-from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from kinframe.audit.actors import SYSTEM, Actor
-from kinframe.audit.services import audit_log
+from kinframe.audit.actors import Actor
+from kinframe.devices.models import KioskDevice
+from kinframe.devices.services import (
+    KioskSignIn,
+    kiosk_device_for_credential,
+    kiosk_device_seen,
+    kiosk_sign_out,
+)
 from kinframe.facilities.models import Inmate
 
+DEVICE_COOKIE = "kiosk_device"
+DEVICE_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
 SESSION_INMATE = "kiosk_inmate_id"
+SESSION_DEVICE = "kiosk_device_id"
+SESSION_STARTED = "kiosk_started"
 SESSION_SEEN = "kiosk_last_seen"
-LOCKOUT_SECONDS = 15 * 60
+SESSION_NEW_PIN = "kiosk_must_change_pin"
 # The last-seen time is saved at most this often, so a gallery loading two dozen thumbnails does not
 # write the session two dozen times; the idle timeout is exact to within this many seconds.
 SEEN_RESOLUTION = 10
 
 
-class SignInFailed(Exception):
-    """The facility code, number and PIN did not open a session; ``str(exc)`` is safe to show."""
+@dataclass(frozen=True)
+class KioskScope:
+    """What the gate resolved: the screen, and the person signed in on it (if the page needs one)."""
 
-    def __init__(self, message: str, *, locked: bool = False):
-        super().__init__(message)
-        self.locked = locked
+    device: KioskDevice
+    inmate: Inmate | None = None
+    actor: Actor | None = None
+    must_change_pin: bool = False
+    session_remaining: int = 0  # seconds until the session's absolute end
 
+    @property
+    def person(self) -> Inmate:
+        """The signed-in person, on pages the gate opens only to one (``person=True``)."""
+        if self.inmate is None:
+            raise RuntimeError("This kiosk page was declared without person=True.")
+        return self.inmate
 
-GENERIC_FAILURE = (
-    "We could not sign you in. Check the facility code, your number and your PIN, "
-    "or ask a staff member for help."
-)
-LOCKED_OUT = (
-    "Too many wrong PINs. Wait 15 minutes and try again, or ask a staff member to reset your PIN."
-)
-
-
-DEVICE_LOCKED_OUT = (
-    "Too many wrong PINs on this screen. Wait 15 minutes, or ask a staff member for help."
-)
-
-
-DEVICE_COOKIE = "kiosk_device"
-DEVICE_SALT = "kinframe.kiosk.device"
+    @property
+    def person_actor(self) -> Actor:
+        if self.actor is None:
+            raise RuntimeError("This kiosk page was declared without person=True.")
+        return self.actor
 
 
-def device_id(request: HttpRequest) -> str:
-    """Which screen this is: the signed random id its sign-in page gave it, else its address.
+class KioskRequest(HttpRequest):
+    """The request a kiosk page receives: ``kiosk`` is set by the gate."""
 
-    Not the address alone: a facility's kiosks usually reach us through one NAT address, and a
-    limit per address would let one person lock every screen in the building.
-    """
-    screen = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT)
-    return f"screen:{screen}" if screen else f"address:{request.META.get('REMOTE_ADDR', '')}"
+    kiosk: KioskScope
 
 
-def remember_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Give a screen that has no id one, for ``device_id``."""
-    if request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT) is None:
-        response.set_signed_cookie(
-            DEVICE_COOKIE,
-            secrets.token_urlsafe(16),
-            salt=DEVICE_SALT,
-            max_age=10 * 365 * 24 * 3600,
-            httponly=True,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
+def client_address(request: HttpRequest) -> str | None:
+    """REMOTE_ADDR as is (see audit.middleware: a proxy must set it, not a header a client sends)."""
+    return request.META.get("REMOTE_ADDR")
+
+
+def request_device(request: HttpRequest) -> KioskDevice | None:
+    """The enrolled, unrevoked device this browser is, if its network is allowed; else None."""
+    device = kiosk_device_for_credential(request.COOKIES.get(DEVICE_COOKIE))
+    if device is None or not device.allows_address(client_address(request)):
+        return None
+    return device
+
+
+def set_device_cookie(response: HttpResponse, credential: str) -> HttpResponse:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        credential,
+        max_age=DEVICE_COOKIE_MAX_AGE,
+        path="/kiosk/",
+        httponly=True,
+        samesite="Strict",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
     return response
 
 
-def _count_failure(key: str) -> int:
-    """Add one failure atomically (two screens failing at once both count) and return the total."""
-    cache.add(key, 0, LOCKOUT_SECONDS)
-    try:
-        failures = cache.incr(key)
-        cache.touch(key, LOCKOUT_SECONDS)  # locked until 15 minutes after the last wrong PIN
-        return failures
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, LOCKOUT_SECONDS)
-        return 1
+def not_enrolled(request: HttpRequest) -> HttpResponse:
+    return TemplateResponse(request, "kiosk/not_enrolled.html", {}, status=403)
 
 
-def _device_key(request: HttpRequest) -> str:
-    return f"kiosk:pin-failures-device:{device_id(request)}"
+def start_session(request: HttpRequest, *, device: KioskDevice, signed_in: KioskSignIn) -> None:
+    """A fresh session: nothing from whoever used this browser before survives, nor its key."""
+    request.session.flush()
+    now = int(time.time())
+    request.session[SESSION_INMATE] = signed_in.inmate.pk
+    request.session[SESSION_DEVICE] = device.pk
+    request.session[SESSION_STARTED] = now
+    request.session[SESSION_SEEN] = now
+    request.session[SESSION_NEW_PIN] = signed_in.must_change_pin
 
 
-def _failures_key(facility_code: str, number: str) -> str:
-    return f"kiosk:pin-failures:{facility_code.strip().lower()}:{number.strip().upper()}"
+def end_session(request: HttpRequest, scope: KioskScope) -> None:
+    if scope.inmate is not None:
+        kiosk_sign_out(device=scope.device, inmate=scope.inmate)
+    request.session.flush()
 
 
-def _find_inmate(facility_code: str, number: str) -> Inmate | None:
-    matches = list(
+def pin_changed(request: HttpRequest) -> None:
+    request.session[SESSION_NEW_PIN] = False
+
+
+def _session_inmate(request: HttpRequest, device: KioskDevice) -> tuple[Inmate | None, str]:
+    """The person signed in on ``device`` in this session, or None and why ("" if nobody was)."""
+    session = request.session
+    inmate_id = session.get(SESSION_INMATE)
+    if inmate_id is None:
+        return None, ""
+    now = int(time.time())
+    if session.get(SESSION_DEVICE) != device.pk:
+        session.flush()
+        return None, ""
+    if now - session.get(SESSION_SEEN, 0) > settings.KIOSK_IDLE_SECONDS:
+        session.flush()
+        return None, "You were signed out because the screen was not used."
+    if now - session.get(SESSION_STARTED, 0) > settings.KIOSK_SESSION_MAX_SECONDS:
+        session.flush()
+        return None, "Your time is up. Sign in again to carry on."
+    inmate = (
         Inmate.objects.active()
         .select_related("facility")
-        .filter(facility__code__iexact=facility_code.strip(), number__iexact=number.strip())[:2]
+        .filter(pk=inmate_id, facility=device.facility_id)
+        .first()
     )
-    return matches[0] if len(matches) == 1 else None
-
-
-def kiosk_sign_in(request: HttpRequest, *, facility_code: str, number: str, pin: str) -> Inmate:
-    """Check the PIN and start a kiosk session, or raise ``SignInFailed`` with a generic message."""
-    key = _failures_key(facility_code, number)
-    failures = cache.get(key, 0)
-    if failures >= settings.KIOSK_PIN_MAX_ATTEMPTS:
-        raise SignInFailed(LOCKED_OUT, locked=True)
-    # The per-number limit does not stop one screen trying a common PIN against many numbers;
-    # this one does: wrong PINs from one device, whatever the numbers, are limited too.
-    device_key = _device_key(request)
-    if cache.get(device_key, 0) >= settings.KIOSK_PIN_MAX_FAILURES_PER_DEVICE:
-        raise SignInFailed(DEVICE_LOCKED_OUT, locked=True)
-    inmate = _find_inmate(facility_code, number)
     if inmate is None:
-        make_password(pin)  # spend the same time as a real check, so timing tells nothing either
-        ok = False
-    else:
-        ok = inmate.check_pin(pin)
-    if not ok:
-        failures = _count_failure(key)
-        _count_failure(device_key)
-        if inmate is not None:
-            # Whoever typed the wrong PIN is unknown: the event is the system's, about the inmate.
-            audit_log(
-                "kiosk.sign_in_failed", actor=SYSTEM, target=inmate, data={"failures": failures}
-            )
-            if failures >= settings.KIOSK_PIN_MAX_ATTEMPTS:
-                audit_log("kiosk.locked_out", actor=SYSTEM, target=inmate)
-        if failures >= settings.KIOSK_PIN_MAX_ATTEMPTS:
-            raise SignInFailed(LOCKED_OUT, locked=True)
-        raise SignInFailed(GENERIC_FAILURE)
-    assert inmate is not None
-    cache.delete(key)
-    # A fresh session: nothing from whoever used this screen before (a staff login, another
-    # person's kiosk session) survives, and the old session key is no longer valid.
-    request.session.flush()
-    request.session[SESSION_INMATE] = inmate.pk
-    request.session[SESSION_SEEN] = int(time.time())
-    audit_log("kiosk.signed_in", actor=Actor.inmate_at_kiosk(inmate), target=inmate)
-    return inmate
+        session.flush()
+        return None, ""
+    if now - session.get(SESSION_SEEN, 0) >= SEEN_RESOLUTION:
+        session[SESSION_SEEN] = now
+    return inmate, ""
 
 
-def kiosk_sign_out(request: HttpRequest) -> None:
-    inmate_id = request.session.get(SESSION_INMATE)
-    if inmate_id:
-        inmate = Inmate.objects.filter(pk=inmate_id).first()
-        if inmate is not None:
-            audit_log("kiosk.signed_out", actor=Actor.inmate_at_kiosk(inmate), target=inmate)
-    request.session.flush()
+def kiosk_view(
+    *, person: bool = True, stranger: str = "sign-in", new_pin_page: bool = False
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """Declare a kiosk page. Every one needs an enrolled device (else the 403 not-enrolled page).
 
-
-def current_inmate(request: HttpRequest) -> Inmate | None:
-    """The active inmate signed in on this kiosk session, or None (and the session is ended).
-
-    Each call counts as activity and pushes the idle timeout back.
+    ``person``: the page is for a signed-in person; anybody else goes to the sign-in page
+    (``stranger="sign-in"``) or gets a 404 (``stranger="404"``, for photo files). A person who must
+    change a weak PIN sees only the new-PIN page (``new_pin_page=True``) until they have.
     """
-    if hasattr(request, "_kiosk_inmate"):
-        return request._kiosk_inmate
-    inmate = None
-    inmate_id = request.session.get(SESSION_INMATE)
-    if inmate_id is not None:
-        seen = request.session.get(SESSION_SEEN, 0)
-        now = int(time.time())
-        if now - seen > settings.KIOSK_IDLE_SECONDS:
-            request.session.flush()
-            request._kiosk_timed_out = True
-        else:
-            inmate = Inmate.objects.active().select_related("facility").filter(pk=inmate_id).first()
-            if inmate is None:
-                request.session.flush()
-            elif now - seen >= SEEN_RESOLUTION:
-                request.session[SESSION_SEEN] = now
-    request._kiosk_inmate = inmate
-    return inmate
 
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            device = request_device(request)
+            if device is None:
+                if SESSION_INMATE in request.session:
+                    request.session.flush()  # a revoked screen forgets its session at once
+                return not_enrolled(request)
+            kiosk_device_seen(device=device)
+            inmate, why = _session_inmate(request, device)
+            scoped: KioskRequest = request  # type: ignore[assignment]
+            must_change = bool(inmate and request.session.get(SESSION_NEW_PIN))
+            ends = request.session.get(SESSION_STARTED, 0) + settings.KIOSK_SESSION_MAX_SECONDS
+            scoped.kiosk = KioskScope(
+                device=device,
+                inmate=inmate,
+                actor=Actor.inmate_at_kiosk(inmate) if inmate is not None else None,
+                must_change_pin=must_change,
+                session_remaining=max(ends - int(time.time()), 0) if inmate is not None else 0,
+            )
+            if person and inmate is None:
+                if stranger == "404":
+                    raise Http404("No such photo.")
+                if why:
+                    messages.info(request, why)
+                return redirect("kiosk:sign_in")
+            if person and must_change and not new_pin_page:
+                if stranger == "404":
+                    raise Http404("No such photo.")
+                return redirect("kiosk:new_pin")
+            # Dates on the kiosk are the facility's local dates, not the server's. A
+            # TemplateResponse renders after the view returns, so render it while the zone is active.
+            with timezone.override(device.facility.time_zone):
+                response = view(scoped, *args, **kwargs)
+                if isinstance(response, TemplateResponse) and not response.is_rendered:
+                    response.render()
+            return response
 
-def kiosk_login_required(view):
-    """Only for a signed-in inmate (``request.inmate``); anybody else goes to the kiosk sign-in."""
+        wrapper.kiosk_gate = "person" if person else "device"  # type: ignore[attr-defined]
+        return wrapper
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        inmate = current_inmate(request)
-        if inmate is None:
-            if getattr(request, "_kiosk_timed_out", False):
-                messages.info(request, "You were signed out because the screen was not used.")
-            return redirect("kiosk:sign_in")
-        request.inmate = inmate
-        # Dates on the kiosk are the facility's local dates, not the server's. A TemplateResponse
-        # renders after the view returns, so render it while the zone is active.
-        with timezone.override(inmate.facility.time_zone):
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-        return response
-
-    return wrapper
+    return decorator

@@ -32,7 +32,7 @@ def delivered_photo(*, inmate: Inmate, public_id) -> Photo | None:
 def photo_neighbours(*, inmate: Inmate, photo: Photo) -> tuple[Photo | None, Photo | None]:
     """The photos before (newer) and after (older) ``photo`` in the gallery's order."""
     photos = delivered_photos(inmate=inmate)
-    at, pk = photo.delivered_at, photo.pk
+    at, pk = photo.delivered_at, photo.pk  # type: ignore[attr-defined]  # annotated by delivered_photos
     newer = (
         photos.filter(Q(delivered_at__gt=at) | Q(delivered_at=at, id__gt=pk))
         .order_by(F("delivered_at").asc(), "id")

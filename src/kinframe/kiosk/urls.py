@@ -6,8 +6,10 @@ app_name = "kiosk"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("enrol/", views.enrol, name="enrol"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    path("pin/", views.new_pin, name="new_pin"),
     path("requests/<int:connection_id>/approve/", views.request_approve, name="connection_approve"),
     path("requests/<int:connection_id>/decline/", views.request_decline, name="connection_decline"),
     path("photos/<uuid:public_id>/", views.photo_viewer, name="photo"),

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kinframe.audit.actors import Actor
 from kinframe.connections.models import Connection
@@ -22,82 +23,184 @@ from kinframe.connections.services import (
     connection_approve,
     connection_decline,
 )
+from kinframe.devices.pins import MAX_LENGTH, MIN_LENGTH
+from kinframe.devices.services import (
+    DeviceError,
+    KioskSignInError,
+    PinRejected,
+    inmate_set_pin,
+    kiosk_device_activate,
+    kiosk_sign_in,
+)
 from kinframe.photos.services import photo_record_view
 from kinframe.photos.serving import VARIANTS, photo_file_response
 
 from .access import (
-    SignInFailed,
-    current_inmate,
-    kiosk_login_required,
-    kiosk_sign_in,
-    kiosk_sign_out,
-    remember_device,
+    KioskRequest,
+    end_session,
+    kiosk_view,
+    pin_changed,
+    request_device,
+    set_device_cookie,
+    start_session,
 )
 from .selectors import delivered_photo, delivered_photos, photo_neighbours
 
 GALLERY_PAGE_SIZE = 24
 
 
-class SignInForm(forms.Form):
-    facility_code = forms.CharField(
-        label="Facility code",
-        max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
-    )
-    number = forms.CharField(
-        label="Your number",
-        max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
-    )
-    pin = forms.CharField(
-        label="PIN",
-        max_length=32,
+def _pin_input(label: str, *, max_length: int = 32) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
         strip=False,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
 
-def _kiosk_context(request: HttpRequest, **context):
-    return {"idle_seconds": settings.KIOSK_IDLE_SECONDS, **context}
+class SignInForm(forms.Form):
+    number = forms.CharField(
+        label="Your number",
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    pin = _pin_input("PIN")
+
+
+class NewPinForm(forms.Form):
+    pin = _pin_input(f"New PIN ({MIN_LENGTH} to {MAX_LENGTH} digits)", max_length=MAX_LENGTH)
+    pin_again = _pin_input("New PIN again", max_length=MAX_LENGTH)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("pin") and cleaned.get("pin") != cleaned.get("pin_again"):
+            self.add_error("pin_again", "The two PINs are not the same.")
+        return cleaned
+
+
+class EnrolForm(forms.Form):
+    code = forms.CharField(
+        label="Enrolment code",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+def _kiosk_context(request: KioskRequest, **context):
+    return {
+        "idle_seconds": settings.KIOSK_IDLE_SECONDS,
+        "session_remaining": request.kiosk.session_remaining,
+        "inmate": request.kiosk.inmate,
+        "device": request.kiosk.device,
+        **context,
+    }
 
 
 @never_cache
-def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET" and current_inmate(request) is not None:
+@kiosk_view(person=False)
+def sign_in(request: KioskRequest) -> HttpResponse:
+    if request.method == "GET" and request.kiosk.inmate is not None:
         return redirect("kiosk:home")
     form = SignInForm(request.POST if request.method == "POST" else None)
     status = 200
+    retry_after = 0
     if request.method == "POST":
         if form.is_valid():
+            device = request.kiosk.device
             try:
-                kiosk_sign_in(request, **form.cleaned_data)
-            except SignInFailed as exc:
+                signed_in = kiosk_sign_in(device=device, **form.cleaned_data)
+            except KioskSignInError as exc:
                 form.add_error(None, str(exc))
                 status = 429 if exc.locked else 400
+                retry_after = exc.retry_after
             else:
-                return redirect("kiosk:home")
+                start_session(request, device=device, signed_in=signed_in)
+                return redirect("kiosk:new_pin" if signed_in.must_change_pin else "kiosk:home")
         else:
             status = 400
     response = TemplateResponse(
         request, "kiosk/sign_in.html", _kiosk_context(request, form=form), status=status
     )
-    # The screen gets its id when it shows the page, never from a failed attempt, so clearing
-    # cookies between attempts only puts the attempts under the limit the whole address shares.
-    return remember_device(request, response) if request.method == "GET" else response
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@kiosk_view(new_pin_page=True)
+def new_pin(request: KioskRequest) -> HttpResponse:
+    """Choose a new PIN: required before anything else when the old one is too weak."""
+    inmate = request.kiosk.person
+    assert inmate is not None
+    assert request.kiosk.actor is not None
+    form = NewPinForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                inmate_set_pin(
+                    actor=request.kiosk.actor, inmate=inmate, pin=form.cleaned_data["pin"]
+                )
+            except PinRejected as exc:
+                form.add_error("pin", str(exc))
+            else:
+                pin_changed(request)
+                messages.success(request, "Your new PIN is saved. Use it next time you sign in.")
+                return redirect("kiosk:home")
+        status = 400
+    return TemplateResponse(
+        request,
+        "kiosk/new_pin.html",
+        _kiosk_context(request, form=form, required=request.kiosk.must_change_pin),
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enrol(request: HttpRequest) -> HttpResponse:
+    """Make this browser a kiosk of a facility with the one-time code staff got in the console.
+
+    Not behind the kiosk gate: this is how a screen gets through it. A GET only shows the form
+    (filled from ``?code=``), so a link previewer cannot use up the code; the POST redeems it.
+    """
+    form = EnrolForm(request.POST if request.method == "POST" else None,
+                     initial={"code": request.GET.get("code", "")[:40]})  # fmt: skip
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                device, credential = kiosk_device_activate(
+                    actor=Actor.system("kiosk enrolment"),
+                    enrolment_code=form.cleaned_data["code"],
+                )
+            except DeviceError as exc:
+                form.add_error("code", str(exc))
+            else:
+                request.session.flush()  # nobody's session carries over onto the new kiosk
+                messages.success(request, f"This screen is now the kiosk “{device.name}”.")
+                return set_device_cookie(redirect("kiosk:sign_in"), credential)
+        status = 400
+    current = request_device(request)
+    return TemplateResponse(
+        request, "kiosk/enrol.html", {"form": form, "current_device": current}, status=status
+    )
 
 
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
-    kiosk_sign_out(request)
+@kiosk_view(person=False)
+def sign_out(request: KioskRequest) -> HttpResponse:
+    end_session(request, request.kiosk)
     messages.info(request, "You are signed out.")
     return redirect("kiosk:sign_in")
 
 
 @never_cache
-@kiosk_login_required
-def home(request: HttpRequest) -> HttpResponse:
+@kiosk_view()
+def home(request: KioskRequest) -> HttpResponse:
     """Requests waiting for an answer, then the gallery of delivered photos, newest first."""
-    page = Paginator(delivered_photos(inmate=request.inmate), GALLERY_PAGE_SIZE).get_page(
+    page = Paginator(delivered_photos(inmate=request.kiosk.person), GALLERY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return TemplateResponse(
@@ -105,23 +208,22 @@ def home(request: HttpRequest) -> HttpResponse:
         "kiosk/home.html",
         _kiosk_context(
             request,
-            inmate=request.inmate,
-            pending=list(pending_requests_for_inmate(inmate=request.inmate)),
+            pending=list(pending_requests_for_inmate(inmate=request.kiosk.person)),
             page=page,
         ),
     )
 
 
-def _decide(request: HttpRequest, connection_id: int, decide, done: str) -> HttpResponse:
+def _decide(request: KioskRequest, connection_id: int, decide, done: str) -> HttpResponse:
     connection = (
-        Connection.objects.filter(pk=connection_id, inmate=request.inmate)
+        Connection.objects.filter(pk=connection_id, inmate=request.kiosk.person)
         .select_related("sender")
         .first()
     )
     if connection is None:
         raise Http404("No such request.")
     try:
-        decide(connection=connection, actor=Actor.inmate_at_kiosk(request.inmate))
+        decide(connection=connection, actor=request.kiosk.person_actor)
     except ConnectionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
@@ -133,14 +235,14 @@ def _decide(request: HttpRequest, connection_id: int, decide, done: str) -> Http
 
 
 @require_POST
-@kiosk_login_required
-def request_approve(request: HttpRequest, connection_id: int) -> HttpResponse:
+@kiosk_view()
+def request_approve(request: KioskRequest, connection_id: int) -> HttpResponse:
     return _decide(request, connection_id, connection_approve, "{name} can now send you photos.")
 
 
 @require_POST
-@kiosk_login_required
-def request_decline(request: HttpRequest, connection_id: int) -> HttpResponse:
+@kiosk_view()
+def request_decline(request: KioskRequest, connection_id: int) -> HttpResponse:
     return _decide(
         request, connection_id, connection_decline, "You declined the request from {name}."
     )
@@ -148,35 +250,36 @@ def request_decline(request: HttpRequest, connection_id: int) -> HttpResponse:
 
 @never_cache
 @require_GET
-@kiosk_login_required
-def photo_viewer(request: HttpRequest, public_id: UUID) -> HttpResponse:
+@kiosk_view()
+def photo_viewer(request: KioskRequest, public_id: UUID) -> HttpResponse:
     """One photo full screen with previous/next; its display file records the view."""
-    photo = delivered_photo(inmate=request.inmate, public_id=public_id)
+    photo = delivered_photo(inmate=request.kiosk.person, public_id=public_id)
     if photo is None:
         raise Http404("No such photo.")
-    newer, older = photo_neighbours(inmate=request.inmate, photo=photo)
+    newer, older = photo_neighbours(inmate=request.kiosk.person, photo=photo)
     return TemplateResponse(
         request,
         "kiosk/photo.html",
-        _kiosk_context(request, inmate=request.inmate, photo=photo, newer=newer, older=older),
+        _kiosk_context(request, photo=photo, newer=newer, older=older),
     )
 
 
 @require_GET
-def photo_file(request: HttpRequest, public_id: UUID, variant: str) -> HttpResponse:
+@kiosk_view(stranger="404")
+def photo_file(request: KioskRequest, public_id: UUID, variant: str) -> HttpResponseBase:
     """The photo's bytes, only for its recipient, only once it is delivered.
 
     Each fetch of the display variant is one opening of the photo and records one PhotoView (the
     viewer page loads it once; nothing prefetches it). Thumbnails in the gallery are not views.
     Anybody else, signed in or not, gets the same 404 as for a photo that does not exist.
     """
-    inmate = current_inmate(request)
-    if inmate is None or variant not in VARIANTS:
+    inmate = request.kiosk.person
+    if variant not in VARIANTS:
         raise Http404("No such photo.")
     photo = delivered_photo(inmate=inmate, public_id=public_id)
     if photo is None:
         raise Http404("No such photo.")
     response = photo_file_response(photo, variant)
     if variant == "display":
-        photo_record_view(photo=photo, actor=Actor.inmate_at_kiosk(inmate), variant=variant)
+        photo_record_view(photo=photo, actor=request.kiosk.person_actor, variant=variant)
     return response

@@ -1,6 +1,8 @@
-"""Demo data: one agency, two facilities, a dozen people, staff, a sender and an operator.
+"""Demo data: one agency, two facilities, a dozen people, staff, a sender, an operator, and one
+kiosk screen per facility waiting for its enrolment code.
 
-Idempotent: running it again leaves one copy of everything and resets the demo passwords and PINs.
+Idempotent: running it again leaves one copy of everything, resets the demo passwords and PINs, and
+issues each demo kiosk a fresh enrolment code (a browser enrolled before must enrol again).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import transaction
 
 from kinframe.accounts.models import User
@@ -15,10 +18,13 @@ from kinframe.audit.actors import Actor
 from kinframe.connections.models import Connection
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.services import ledger_post
+from kinframe.devices.models import KioskDevice
+from kinframe.devices.services import kiosk_device_enrol
 from kinframe.facilities.models import Agency, Facility, Inmate, RejectionReason, StaffMembership
 
 DEMO_PASSWORD = "kinframe-demo"
-DEMO_PIN = "1234"
+DEMO_PIN = "582941"  # six digits that pass the kiosk PIN rules (kinframe.devices.pins)
+DEMO_KIOSK = "Demo kiosk"
 
 REJECTION_REASONS = [
     ("nudity", "Nudity or sexual content", "The photo shows nudity or sexual content."),
@@ -115,12 +121,25 @@ def load_demo() -> list[DemoLogin]:
 
     _user("operator", "operator@kinframe.example", is_staff=True, is_superuser=True)
     logins.append(DemoLogin("operator", "Django admin at /admin/", "operator", DEMO_PASSWORD))
+    demo = Actor.system("demo")
+    for facility in facilities.values():
+        # Only the demo's own screen is replaced; kiosks staff enrolled stay as they are.
+        KioskDevice.objects.filter(facility=facility, name=DEMO_KIOSK).delete()
+        _, enrolment_code = kiosk_device_enrol(actor=demo, facility=facility, name=DEMO_KIOSK)
+        logins.append(
+            DemoLogin(
+                "kiosk screen",
+                facility.name,
+                f"enrol at {settings.SITE_URL}/kiosk/enrol/",
+                f"code {enrolment_code}  {settings.SITE_URL}/kiosk/enrol/?code={enrolment_code}",
+            )
+        )
     for number in ("A1001", "B2001"):
         inmate = inmates[number]
         logins.append(
             DemoLogin(
                 "inmate (kiosk)",
-                f"facility code {inmate.facility.code}",
+                f"at the {inmate.facility.code} demo kiosk",
                 f"inmate number {number}",
                 f"PIN {DEMO_PIN}",
             )

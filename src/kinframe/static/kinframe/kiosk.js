@@ -6,6 +6,9 @@
   var form = document.getElementById("kiosk-sign-out");
   if (!script || !form) return;
   var seconds = parseInt(script.getAttribute("data-idle-seconds"), 10) || 300;
+  // The session's absolute end (KIOSK_SESSION_MAX_SECONDS after sign-in): no tap pushes it back.
+  var remaining = parseInt(script.getAttribute("data-session-remaining"), 10);
+  if (remaining >= 0) setTimeout(function () { form.submit(); }, remaining * 1000);
   var timer = null;
   function reset() {
     if (timer) clearTimeout(timer);
