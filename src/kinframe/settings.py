@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -95,6 +96,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kinframe.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,6 +109,7 @@ MIDDLEWARE = [
     "kinframe.accounts.middleware.AdminSecondFactorMiddleware",
     "kinframe.audit.middleware.RequestContextMiddleware",
     "kinframe.timezones.BrowserTimeZoneMiddleware",
+    "kinframe.headers.PrivatePagesMiddleware",
 ]
 
 ROOT_URLCONF = "kinframe.urls"
@@ -122,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kinframe.context_processors.site",
                 "kinframe.console.context_processors.console",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -327,13 +332,68 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Security -------------------------------------------------------------------------------------------
+# HTTPS: behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER (or BEHIND_PROXY=1 for the usual
+# X-Forwarded-Proto) so Django knows a request came over HTTPS; then SECURE_SSL_REDIRECT=1 and
+# SECURE_HSTS_SECONDS (e.g. 31536000) make browsers use nothing else. `kinframe check --deploy`
+# is clean with the production values listed in the README.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# A sign-in lasts 12 hours by default, not Django's 14 days: staff and senders on shared computers.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """``SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto: https`` as Django's (META key, value) pair."""
+    raw = env("SECURE_PROXY_SSL_HEADER")
+    if not raw:
+        return ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+    name, sep, value = raw.partition(":")
+    if not sep or not name.strip() or not value.strip():
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https'"
+        )
+    return "HTTP_" + name.strip().upper().replace("-", "_"), value.strip()
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^api/health$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = env(
+    "PERMISSIONS_POLICY",
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()",
+)
+# Content Security Policy (django-csp): scripts and styles only from our own static files, plus a
+# <script> carrying the per-request nonce ({{ request.csp_nonce }}). No 'unsafe-inline'; htmx is
+# told not to inject its indicator <style> and not to eval (base.html's htmx-config meta tag).
+# img-src allows data: and blob: for the TOTP QR code and the send page's previews.
+_csp_form_action = ["'self'"]
+if env("PAYMENT_PROVIDER", "sandbox") == "stripe":
+    _csp_form_action.append("https://checkout.stripe.com")  # the purchase form redirects there
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": [SELF, NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": _csp_form_action,
+        **({"upgrade-insecure-requests": True} if SECURE_SSL_REDIRECT else {}),
+    },
+    "EXCLUDE_URL_PREFIXES": [],
+}
 KIOSK_PIN_MAX_ATTEMPTS = env_int("KIOSK_PIN_MAX_ATTEMPTS", 5)
 KIOSK_PIN_MAX_FAILURES_PER_DEVICE = env_int("KIOSK_PIN_MAX_FAILURES_PER_DEVICE", 20)
 KIOSK_IDLE_SECONDS = env_int("KIOSK_IDLE_SECONDS", 300)
