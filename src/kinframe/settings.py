@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "kinframe.accounts.middleware.AdminSecondFactorMiddleware",
+    "kinframe.accounts.middleware.SecondFactorEnrolmentMiddleware",
     "kinframe.audit.middleware.RequestContextMiddleware",
     "kinframe.timezones.BrowserTimeZoneMiddleware",
     "kinframe.headers.PrivatePagesMiddleware",
@@ -197,8 +198,15 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # allauth's defaults) unless KINFRAME_TEST_RATE_LIMITS=1.
 if TESTING and not env_bool("KINFRAME_TEST_RATE_LIMITS"):
     ACCOUNT_RATE_LIMITS = False
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factors: an authenticator app (TOTP) or a security key / passkey (WebAuthn), with recovery
+# codes. A passkey may also sign someone in on its own. Staff and operators enrol only through a
+# one-time link from a facility admin or an operator (accounts.services.enrolment_link_issue),
+# valid MFA_ENROLMENT_LINK_HOURS.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # `make run` serves plain http://127.0.0.1
 MFA_TOTP_ISSUER = SITE_NAME
+MFA_ENROLMENT_LINK_HOURS = env_int("MFA_ENROLMENT_LINK_HOURS", 24)
 
 # --- Files ---------------------------------------------------------------------------------------------
 # Photos are never at a public URL: the default storage is a private folder that no URL maps to,

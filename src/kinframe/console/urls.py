@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import audit, connections, facility, home, photos, review
+from .views import audit, connections, facility, home, photos, review, staff
 
 app_name = "console"
 
@@ -35,4 +35,10 @@ urlpatterns = [
         name="connection_decline",
     ),
     path("<slug:code>/audit/", audit.audit, name="audit"),
+    path("<slug:code>/staff/", staff.staff, name="staff"),
+    path(
+        "<slug:code>/staff/<int:member_id>/enrolment-link/",
+        staff.enrolment_link,
+        name="staff_enrolment_link",
+    ),
 ]
