@@ -54,7 +54,8 @@ def test_pages_work_under_the_policy(people, settings, facility):
     assert connection.status == Connection.Status.APPROVED
     sender.page.get_by_test_id("end-connection").click()  # accepted
     sender.page.wait_for_load_state()
-    assert questions and "Stop sending photos to" in questions[0]
+    assert questions
+    assert "Stop sending photos to" in questions[0]
     connection.refresh_from_db()
     assert connection.status != Connection.Status.APPROVED
     sender.goto("/credits/")
