@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from kinframe.ops.logs import logging_config
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     "kinframe.ops.middleware.RequestTelemetryMiddleware",
     "kinframe.ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kinframe.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,8 +111,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "kinframe.accounts.middleware.AdminSecondFactorMiddleware",
+    "kinframe.accounts.middleware.SecondFactorEnrolmentMiddleware",
     "kinframe.audit.middleware.RequestContextMiddleware",
     "kinframe.timezones.BrowserTimeZoneMiddleware",
+    "kinframe.headers.PrivatePagesMiddleware",
 ]
 
 ROOT_URLCONF = "kinframe.urls"
@@ -126,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kinframe.context_processors.site",
                 "kinframe.console.context_processors.console",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -190,8 +196,15 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # allauth's rate limits (login failures, signups, codes; "verify_phone" caps SMS sends at one per
 # 30 s per number and 3 a minute per IP). tests/settings.py turns them off.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factors: an authenticator app (TOTP) or a security key / passkey (WebAuthn), with recovery
+# codes. A passkey may also sign someone in on its own. Staff and operators enrol only through a
+# one-time link from a facility admin or an operator (accounts.services.enrolment_link_issue),
+# valid MFA_ENROLMENT_LINK_HOURS.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # `make run` serves plain http://127.0.0.1
 MFA_TOTP_ISSUER = SITE_NAME
+MFA_ENROLMENT_LINK_HOURS = env_int("MFA_ENROLMENT_LINK_HOURS", 24)
 
 # --- Files ---------------------------------------------------------------------------------------------
 # Photos are never at a public URL: the default storage is a private folder that no URL maps to,
@@ -343,13 +356,68 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Security -------------------------------------------------------------------------------------------
+# HTTPS: behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER (or BEHIND_PROXY=1 for the usual
+# X-Forwarded-Proto) so Django knows a request came over HTTPS; then SECURE_SSL_REDIRECT=1 and
+# SECURE_HSTS_SECONDS (e.g. 31536000) make browsers use nothing else. `kinframe check --deploy`
+# is clean with the production values listed in the README.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# A sign-in lasts 12 hours by default, not Django's 14 days: staff and senders on shared computers.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """``SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto: https`` as Django's (META key, value) pair."""
+    raw = env("SECURE_PROXY_SSL_HEADER")
+    if not raw:
+        return ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+    name, sep, value = raw.partition(":")
+    if not sep or not name.strip() or not value.strip():
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https'"
+        )
+    return "HTTP_" + name.strip().upper().replace("-", "_"), value.strip()
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^api/health$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = env(
+    "PERMISSIONS_POLICY",
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()",
+)
+# Content Security Policy (django-csp): scripts and styles only from our own static files, plus a
+# <script> carrying the per-request nonce ({{ request.csp_nonce }}). No 'unsafe-inline'; htmx is
+# told not to inject its indicator <style> and not to eval (base.html's htmx-config meta tag).
+# img-src allows data: and blob: for the TOTP QR code and the send page's previews.
+_csp_form_action = ["'self'"]
+if env("PAYMENT_PROVIDER", "sandbox") == "stripe":
+    _csp_form_action.append("https://checkout.stripe.com")  # the purchase form redirects there
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": [SELF, NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": _csp_form_action,
+        **({"upgrade-insecure-requests": True} if SECURE_SSL_REDIRECT else {}),
+    },
+    "EXCLUDE_URL_PREFIXES": [],
+}
 KIOSK_PIN_MAX_ATTEMPTS = env_int("KIOSK_PIN_MAX_ATTEMPTS", 5)
 KIOSK_PIN_MAX_FAILURES_PER_DEVICE = env_int("KIOSK_PIN_MAX_FAILURES_PER_DEVICE", 20)
 KIOSK_IDLE_SECONDS = env_int("KIOSK_IDLE_SECONDS", 300)

@@ -15,6 +15,8 @@ from django.urls import reverse
 from tests.factories import PASSWORD, StaffFactory
 
 from kinframe.accounts.mfa import staff_needs_mfa_setup
+from kinframe.accounts.services import enrolment_link_issue
+from kinframe.audit.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +27,9 @@ def totp_code(secret: str, offset: int = 0) -> str:
 
 
 def test_staff_activates_totp_with_a_code_from_their_app(client, reviewer):
+    _link, token = enrolment_link_issue(actor=SYSTEM, user=reviewer)
     client.post(reverse("account_login"), {"login": reviewer.username, "password": PASSWORD})
+    client.post(reverse("mfa_enrolment_link", args=[token]))  # the link from their facility admin
     # allauth asks for the password again before a security change, even right after sign-in.
     response = client.get(reverse("mfa_activate_totp"))
     assert response["Location"].startswith(reverse("account_reauthenticate"))
@@ -81,8 +85,8 @@ def test_staff_needs_mfa_setup_only_when_required_and_missing(settings, facility
     assert staff_needs_mfa_setup(staff) is False
 
 
-def test_mfa_pages_use_kinframe_layout(client, reviewer):
-    client.force_login(reviewer)
+def test_mfa_pages_use_kinframe_layout(client, sender):
+    client.force_login(sender)
     page = client.get(reverse("mfa_index"))
     assert page.status_code == 200
     assert b"site-account" in page.content
@@ -115,11 +119,13 @@ def test_a_session_without_the_code_is_sent_back_to_sign_in(client, settings, op
     assert not client.session.get("_auth_user_id")  # signed out
 
 
-def test_operator_without_an_authenticator_must_set_one_up_first(client, settings, operator):
+def test_operator_without_an_authenticator_must_ask_for_an_enrolment_link(
+    client, settings, operator
+):
     settings.CONSOLE_REQUIRE_MFA = True
     client.force_login(operator)
     response = client.get("/admin/")
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == reverse("mfa_enrolment_required")
 
 
 def test_operator_who_gave_the_code_reaches_the_admin(client, settings, operator):

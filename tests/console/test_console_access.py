@@ -139,12 +139,12 @@ def test_a_photo_of_another_facility_is_404_under_this_facilitys_code(
     assert other_photo.status == "pending_review"
 
 
-def test_staff_without_a_second_factor_are_sent_to_set_one_up(client, settings, reviewer):
+def test_staff_without_a_second_factor_are_told_to_ask_for_a_link(client, settings, reviewer):
     settings.CONSOLE_REQUIRE_MFA = True
     client.force_login(reviewer)
     response = client.get(reverse("console:home"), follow=False)
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == reverse("mfa_enrolment_required")
     Authenticator.objects.create(user=reviewer, type=Authenticator.Type.TOTP, data={})
     assert client.get(reverse("console:home")).status_code == 200
 

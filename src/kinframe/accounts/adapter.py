@@ -21,6 +21,7 @@ from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 from kinframe.notify.sms import SmsError, send_sms
 
+from .lockout import login_lockout_key
 from .models import User
 from .phones import PhoneField, normalize_phone, try_normalize_phone
 from .services import user_set_phone, user_verify_phone
@@ -92,6 +93,16 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.staff_memberships.exists():
             return reverse("console:home")
         return super().get_login_redirect_url(request)
+
+    # --- Sign-in lockout -----------------------------------------------------------------------------
+    def _get_login_attempts_cache_key(self, request, **credentials: Any) -> str:
+        """The key allauth counts failed sign-ins under: the account, however it was typed.
+
+        allauth keys on the typed text, so ``(202) 555-7163`` escaped a lockout earned as
+        ``+12025557163``, and a locked username left its email open. Password resets clear the
+        same key (allauth calls this method there too).
+        """
+        return login_lockout_key(credentials)
 
     # --- Verification -----------------------------------------------------------------------------------
     def get_login_stages(self) -> list[str]:

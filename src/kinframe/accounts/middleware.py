@@ -1,7 +1,16 @@
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 
-from .mfa import second_factor_redirect
+from .mfa import (
+    ENROLMENT_ONLY_SESSION_KEY,
+    ENROLMENT_ONLY_URL_NAMES,
+    ENROLMENT_URL_NAMES,
+    enrolment_blocked,
+    enrolment_open,
+    has_second_factor,
+    second_factor_redirect,
+)
 
 
 class AdminSecondFactorMiddleware:
@@ -24,3 +33,34 @@ class AdminSecondFactorMiddleware:
             if elsewhere is not None:
                 return elsewhere
         return self.get_response(request)
+
+
+class SecondFactorEnrolmentMiddleware:
+    """Staff and operators reach allauth's pages that add an authenticator only through a link.
+
+    allauth opens those pages to anyone signed in; for staff without a second factor they stay
+    closed until the session has used an enrolment link (``accounts.mfa``). Senders are not staff
+    and may add an authenticator whenever they like. A session that signed in as staff without a
+    second factor (``confine_to_enrolment``) reaches nothing else until one is set up.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        url_name = match.url_name if match is not None else None
+        if url_name in ENROLMENT_URL_NAMES:
+            return redirect("mfa_enrolment_required") if enrolment_blocked(request) else None
+        if (
+            not request.session.get(ENROLMENT_ONLY_SESSION_KEY)
+            or url_name in ENROLMENT_ONLY_URL_NAMES
+        ):
+            return None
+        if not request.user.is_authenticated or has_second_factor(request.user):
+            request.session.pop(ENROLMENT_ONLY_SESSION_KEY, None)
+            return None
+        return redirect("mfa_index" if enrolment_open(request) else "mfa_enrolment_required")

@@ -25,3 +25,28 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+class EnrolmentLink(models.Model):
+    """A one-time link that lets one staff member or operator set up their second factor.
+
+    Issued by a facility admin (console) or an operator (admin action) and handed over in person or
+    by message; only the SHA-256 of its token is stored. Without one, someone who signed in with the
+    password alone cannot add an authenticator: a stolen password must not be enough to enrol the
+    thief's phone. It works once (``used_at``) and until ``expires_at``.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"second-factor enrolment link for {self.user}"

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
+from kinframe.facilities.models import Facility, StaffMembership
 
-from .models import User
+from .models import EnrolmentLink, User
 from .phones import normalize_phone
 
 
@@ -58,3 +65,89 @@ def user_verify_phone(*, user: User, phone: str) -> User:
     )
     user.phone, user.phone_verified = locked.phone, locked.phone_verified
     return locked
+
+
+# --- Second-factor enrolment links ------------------------------------------------------------------
+class EnrolmentLinkError(Exception):
+    """A link that cannot be issued or used; ``str()`` is the message for the person."""
+
+
+INVALID_LINK = "This enrolment link is not valid. Ask your facility admin for a new one."
+USED_LINK = "This enrolment link has been used already. Ask your facility admin for a new one."
+EXPIRED_LINK = "This enrolment link has expired. Ask your facility admin for a new one."
+
+
+def enrolment_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _may_issue(actor: Actor, user: User, facility: Facility | None) -> bool:
+    """Operators (and the system, for the first operator) enrol anyone; a facility admin enrols
+    the members of their own facility, never an operator."""
+    if actor.kind in {Actor.Kind.OPERATOR, Actor.Kind.SYSTEM}:
+        return True
+    membership = actor.membership
+    return (
+        membership is not None
+        and membership.role == StaffMembership.Role.ADMIN
+        and facility is not None
+        and membership.facility_id == facility.pk
+        and not user.is_superuser
+        and StaffMembership.objects.filter(user=user, facility=facility).exists()
+    )
+
+
+@transaction.atomic
+def enrolment_link_issue(
+    *, actor: Actor, user: User, facility: Facility | None = None
+) -> tuple[EnrolmentLink, str]:
+    """Issue a one-time link for ``user`` to set up a second factor; returns it and its token.
+
+    The token is shown once to whoever issued it and never stored. Issuing a new link withdraws any
+    earlier link still unused, so only the latest one works.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        raise EnrolmentLinkError("This account is switched off.")
+    if not _may_issue(actor, locked, facility):
+        raise EnrolmentLinkError("You may not issue an enrolment link for this person.")
+    now = timezone.now()
+    EnrolmentLink.objects.filter(user=locked, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    token = secrets.token_urlsafe(32)
+    link = EnrolmentLink.objects.create(
+        user=locked,
+        token_hash=enrolment_token_hash(token),
+        issued_by=actor.user,
+        expires_at=now + timedelta(hours=settings.MFA_ENROLMENT_LINK_HOURS),
+    )
+    audit_log(
+        "account.mfa_enrolment_link_issued",
+        actor=actor,
+        target=locked,
+        facility=facility,
+        data={"link": link.pk, "expires_at": link.expires_at.isoformat()},
+    )
+    return link, token
+
+
+@transaction.atomic
+def enrolment_link_redeem(*, actor: Actor, user: User, token: str) -> EnrolmentLink:
+    """Use ``token`` once, as ``user`` (signed in with their password), to open the set-up pages."""
+    link = (
+        EnrolmentLink.objects.select_for_update()
+        .filter(token_hash=enrolment_token_hash(token))
+        .first()
+    )
+    if link is None or link.user_id != user.pk:
+        raise EnrolmentLinkError(INVALID_LINK)
+    if link.used_at is not None:
+        raise EnrolmentLinkError(USED_LINK)
+    now = timezone.now()
+    if link.expires_at <= now:
+        raise EnrolmentLinkError(EXPIRED_LINK)
+    link.used_at = now
+    link.save(update_fields=["used_at"])
+    audit_log("account.mfa_enrolment_link_used", actor=actor, target=user, data={"link": link.pk})
+    return link

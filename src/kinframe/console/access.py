@@ -157,4 +157,5 @@ def console_permissions(membership: StaffMembership) -> dict[str, bool]:
         "connections": role in CONNECTION_ROLES,
         "audit": role in AUDIT_ROLES,
         "settings": role in SETTINGS_ROLES,
+        "staff": role in SETTINGS_ROLES,
     }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import audit, connections, facility, home, kiosks, photos, review
+from .views import audit, connections, facility, home, kiosks, photos, review, staff
 
 app_name = "console"
 
@@ -37,4 +37,10 @@ urlpatterns = [
     path("<slug:code>/audit/", audit.audit, name="audit"),
     path("<slug:code>/kiosks/", kiosks.kiosks, name="kiosks"),
     path("<slug:code>/kiosks/<int:device_id>/revoke/", kiosks.kiosk_revoke, name="kiosk_revoke"),
+    path("<slug:code>/staff/", staff.staff, name="staff"),
+    path(
+        "<slug:code>/staff/<int:member_id>/enrolment-link/",
+        staff.enrolment_link,
+        name="staff_enrolment_link",
+    ),
 ]

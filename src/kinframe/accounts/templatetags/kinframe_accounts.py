@@ -65,6 +65,8 @@ def button_testid(origin: str, attrs: dict) -> str:
         return "resend-code"
     if "cancel" in tags:
         return f"{name}-cancel"
+    if attrs.get("id") == "passkey_login":  # beside the password form's submit on the sign-in page
+        return "passkey-login"
     if attrs.get("href"):
         return ""
     return f"{name}-submit"
