@@ -23,8 +23,13 @@ from django.urls.exceptions import NoReverseMatch
 
 from kinframe.facilities.models import RejectionReason, StaffMembership
 from kinframe.photos.models import Photo
-from tests.console.helpers import make_photo
-from tests.factories import ConnectionFactory, InmateFactory, StaffFactory, UserFactory
+from tests.factories import (
+    ConnectionFactory,
+    InmateFactory,
+    PhotoFactory,
+    StaffFactory,
+    UserFactory,
+)
 from tests.kiosk.kiosk_helpers import kiosk_client
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +118,7 @@ def world(facility):
     sender = UserFactory(username="walker")
     inmate = InmateFactory(facility=facility)
     connection = ConnectionFactory(sender=sender, inmate=inmate)
-    photo = make_photo(connection, status=Photo.Status.APPROVED, credits=500)
+    photo = PhotoFactory(connection=connection, status=Photo.Status.APPROVED, credits=500)
     reason = RejectionReason.objects.filter(facility=facility).first() or (
         RejectionReason.objects.create(facility=facility, label="Other", sender_message="No.")
     )
@@ -153,7 +158,7 @@ def routes_to_visit(values: dict) -> list[str]:
 ROLES = ["anonymous", "sender", "reviewer", "facility_admin", "investigator", "operator", "kiosk"]
 # Pages each role must reach, so the walk cannot pass by reaching nothing.
 MUST_REACH = {
-    "anonymous": ["/", "/accounts/login/", "/accounts/signup/", "/kiosk/sign-in/"],
+    "anonymous": ["/", "/accounts/login/", "/accounts/signup/"],
     "sender": ["/home/", "/connections/", "/credits/", "/photos/", "/accounts/2fa/"],
     "reviewer": ["/console/", "/console/{code}/review/", "/console/{code}/photos/"],
     "facility_admin": ["/console/{code}/settings/", "/console/{code}/staff/"],
@@ -248,6 +253,7 @@ PRODUCTION_ENV = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
     "SECURE_HSTS_PRELOAD": "1",
     "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
+    "PAYMENT_SANDBOX_SECRET": secrets.token_urlsafe(32),
 }
 
 

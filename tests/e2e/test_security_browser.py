@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from tests.console.helpers import make_photo
-from tests.factories import PASSWORD, ConnectionFactory, StaffFactory, UserFactory
+from tests.factories import PASSWORD, ConnectionFactory, PhotoFactory, StaffFactory, UserFactory
 
 from kinframe.connections.models import Connection
 from kinframe.facilities.models import StaffMembership
@@ -34,7 +33,7 @@ def refused(person) -> list[str]:
 
 def test_pages_work_under_the_policy(people, settings, facility):
     connection = ConnectionFactory(inmate__facility=facility, sender=UserFactory(username="ana"))
-    photo = make_photo(ConnectionFactory(inmate__facility=facility), credits=500)
+    photo = PhotoFactory(connection=ConnectionFactory(inmate__facility=facility), credits=500)
     reviewer = StaffFactory(facility=facility, username="rev")
     StaffFactory(facility=facility, username="boss", facility__role=StaffMembership.Role.ADMIN)
 

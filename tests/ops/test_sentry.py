@@ -37,6 +37,7 @@ def sentry_events():
     sentry_sdk.init()  # no DSN: later tests send nothing
 
 
+@pytest.mark.django_db  # the request's middleware reads the session and the kiosk device
 @override_settings(ROOT_URLCONF=__name__)
 def test_an_error_report_carries_no_personal_data(client, sentry_events):
     client.raise_request_exception = False
