@@ -152,7 +152,10 @@ def api_client_rotate_secret(
         "api_client.secret_rotated",
         actor=actor,
         target=client,
-        data={"prefix": client.token_prefix, "old_until": client.previous_token_expires_at},
+        data={
+            "prefix": client.token_prefix,
+            "old_until": client.previous_token_expires_at.isoformat(),
+        },
     )
     return client, token
 
