@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Path, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
@@ -70,7 +70,7 @@ def endpoint_create(request: HttpRequest, endpoint: EndpointIn):
         )
     except (WebhookUrlError, ValueError) as error:
         raise HttpError(422, str(error)) from error
-    return 201, created
+    return Status(201, created)
 
 
 @router.delete(
