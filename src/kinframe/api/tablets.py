@@ -8,7 +8,7 @@ Each operation needs a scope (``photos:read``, ``photos:view``, ``connections:re
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from ninja import Field, Header, Path, Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints, field_validator
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.context import RequestOrigin, current_origin
@@ -109,7 +109,21 @@ class PhotoPage(Schema):
 class PageQuery(Schema):
     cursor: str | None = Field(None, max_length=500, description="From the previous page")
     limit: int = Field(50, ge=1, le=100)
-    since: datetime | None = Field(None, description="Only photos delivered after this time")
+    since: datetime | None = Field(
+        None, description="Only photos delivered after this ISO 8601 time (UTC if no offset)"
+    )
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def iso_8601_only(cls, value):
+        """Only an ISO 8601 time: pydantic would also take a number as a Unix time."""
+        if value is None or isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError as error:
+            raise ValueError("Give an ISO 8601 time, e.g. 2026-11-30T09:00:00Z.") from error
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _photo(inmate: Inmate, photo_id: UUID) -> Photo:
