@@ -78,6 +78,4 @@ def test_the_api_answers_every_generated_request_as_its_schema_says(case, world)
         params["photo_id"] = str(world["photo"].public_id)
     if isinstance(params.get("connection_id"), int) and params["connection_id"] % 2:
         params["connection_id"] = world["request"].pk
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {world['token']}"}, checks=CHECKS
-    )
+    case.call_and_validate(headers={"Authorization": f"Bearer {world['token']}"}, checks=CHECKS)

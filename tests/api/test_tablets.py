@@ -132,19 +132,27 @@ def test_a_client_scoped_to_facility_a_cannot_reach_facility_b(client, agency, j
         response = tablet.get(base + path)
         assert response.status_code == 404, path
         assert response["Content-Type"] == "application/problem+json"
-    assert tablet.post(base + f"/photos/{their_photo.public_id}/views", {"device_id": "t"}).status_code == 404
+    assert (
+        tablet.post(base + f"/photos/{their_photo.public_id}/views", {"device_id": "t"}).status_code
+        == 404
+    )
     # Another person's photo through one's own person is 404 too.
     mine = tablet.person(family.inmate)
     assert tablet.get(f"{mine}/photos/{their_photo.public_id}/image").status_code == 404
     assert tablet.get(f"{mine}/photos/{own_photo.public_id}/image").status_code == 200
     # Naming the person under the facility they are not at is 404.
-    assert tablet.get(f"/api/v1/facilities/annex/people/{family.inmate.number}/photos").status_code == 404
+    assert (
+        tablet.get(f"/api/v1/facilities/annex/people/{family.inmate.number}/photos").status_code
+        == 404
+    )
 
 
 def test_another_agencys_facility_cannot_be_given_to_a_client(agency):
     other = FacilityFactory()
     with pytest.raises(ValueError, match="own agency"):
-        api_client_create(agency=agency, name="T", actor=SYSTEM, kind="tablet_vendor", facilities=[other])
+        api_client_create(
+            agency=agency, name="T", actor=SYSTEM, kind="tablet_vendor", facilities=[other]
+        )
 
 
 def test_a_released_person_is_no_longer_reachable(tablet, person, family):
@@ -177,7 +185,11 @@ def test_each_operation_needs_its_scope(client, agency, jail, person, family, sc
         )[1]  # fmt: skip
         tablet = Tablet(client, token)
         url = tablet.person(person) + path
-        response = tablet.get(url) if method == "get" else tablet.post(url, {"device_id": "t"} if "views" in path else None)
+        response = (
+            tablet.get(url)
+            if method == "get"
+            else tablet.post(url, {"device_id": "t"} if "views" in path else None)
+        )
         assert response.status_code == expected, (scopes, response.content)
 
 
@@ -197,7 +209,11 @@ def test_listing_and_deciding_connection_requests_for_the_person(tablet, person,
     requests = tablet.get(base, {"status": "requested"}).json()["items"]
     assert [c["id"] for c in requests] == [asking.pk, declining.pk]
     assert requests[0]["sender_name"] == "bob"
-    assert {c["id"] for c in tablet.get(base).json()["items"]} == {family.pk, asking.pk, declining.pk}
+    assert {c["id"] for c in tablet.get(base).json()["items"]} == {
+        family.pk,
+        asking.pk,
+        declining.pk,
+    }
 
     approved = tablet.post(f"{base}/{asking.pk}/approve")
     assert approved.status_code == 200

@@ -38,17 +38,31 @@ def approve_a_photo(family, django_capture_on_commit_callbacks):
 
 
 def test_registering_through_the_api_returns_the_secret_once(tablet, receiver):
-    response = tablet.post("/api/v1/webhooks", {"url": receiver.url(), "events": ["photo.delivered"]})
+    response = tablet.post(
+        "/api/v1/webhooks", {"url": receiver.url(), "events": ["photo.delivered"]}
+    )
     assert response.status_code == 201
     assert response.json()["secret"].startswith("whsec_")
     listed = tablet.get("/api/v1/webhooks").json()
     assert [e["url"] for e in listed] == [receiver.url()]
     assert "secret" not in listed[0]
-    bad = tablet.post("/api/v1/webhooks", {"url": "ftp://example.org/x", "events": ["photo.delivered"]})
+    bad = tablet.post(
+        "/api/v1/webhooks", {"url": "ftp://example.org/x", "events": ["photo.delivered"]}
+    )
     assert bad.status_code == 422
-    assert tablet.post("/api/v1/webhooks", {"url": receiver.url(), "events": ["photo.eaten"]}).status_code == 422
+    assert (
+        tablet.post(
+            "/api/v1/webhooks", {"url": receiver.url(), "events": ["photo.eaten"]}
+        ).status_code
+        == 422
+    )
     endpoint_id = response.json()["id"]
-    assert tablet.client.delete(f"/api/v1/webhooks/{endpoint_id}", headers=tablet.headers()).status_code == 204
+    assert (
+        tablet.client.delete(
+            f"/api/v1/webhooks/{endpoint_id}", headers=tablet.headers()
+        ).status_code
+        == 204
+    )
     assert tablet.get("/api/v1/webhooks").json() == []
 
 
@@ -83,12 +97,19 @@ def test_a_delivered_photo_is_posted_signed_and_the_signature_verifies(
     assert request["headers"]["webhook-id"] == delivery.message_id
 
 
-def test_a_rolled_back_approval_sends_nothing(hook, receiver, family):
+def test_a_rolled_back_approval_sends_nothing(
+    hook, receiver, family, django_capture_on_commit_callbacks
+):
     photo = delivered_photo(family, status=Photo.Status.PENDING_REVIEW)
     reviewer = StaffFactory(facility=family.inmate.facility)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        photo_approve(photo=photo, actor=as_staff(reviewer, family.inmate.facility))
-        raise RuntimeError
+
+    def approve_then_fail():
+        with transaction.atomic():
+            photo_approve(photo=photo, actor=as_staff(reviewer, family.inmate.facility))
+            raise RuntimeError("the request failed after the approval")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        approve_then_fail()
     assert not WebhookDelivery.objects.exists()
     assert receiver.requests == []
 
@@ -138,9 +159,13 @@ def test_retries_back_off_exponentially(settings):
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
 
 
-def test_a_receiver_that_does_not_answer_is_logged_not_raised(vendor, family, django_capture_on_commit_callbacks):
+def test_a_receiver_that_does_not_answer_is_logged_not_raised(
+    vendor, family, django_capture_on_commit_callbacks
+):
     settings_url = "http://127.0.0.1:9/closed"  # the discard port: nothing listens
-    webhook_endpoint_create(client=vendor[0], url=settings_url, event_types=ALL_EVENTS, actor=SYSTEM)
+    webhook_endpoint_create(
+        client=vendor[0], url=settings_url, event_types=ALL_EVENTS, actor=SYSTEM
+    )
     approve_a_photo(family, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "failed"

@@ -78,7 +78,15 @@ class ApiClientAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["agency", "name", "kind", "facilities", "scopes"]
-        return ["agency", "name", "kind", "facilities", "scopes", "is_active", *self.readonly_fields]
+        return [
+            "agency",
+            "name",
+            "kind",
+            "facilities",
+            "scopes",
+            "is_active",
+            *self.readonly_fields,
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -33,7 +33,9 @@ def decode(cursor: str) -> tuple[datetime, int]:
         at, pk = signing.loads(cursor, salt=SALT)
         return datetime.fromisoformat(at), int(pk)
     except (signing.BadSignature, ValueError, TypeError) as error:
-        raise HttpError(422, "This cursor is not one Kinframe gave out; start without it.") from error
+        raise HttpError(
+            422, "This cursor is not one Kinframe gave out; start without it."
+        ) from error
 
 
 def keyset_page(

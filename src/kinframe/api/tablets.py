@@ -29,8 +29,8 @@ from kinframe.connections.services import (
 from kinframe.custody.services import connection_end
 from kinframe.facilities.models import Inmate
 from kinframe.photos.models import Photo
-from kinframe.photos.serving import photo_file_response
 from kinframe.photos.services import photo_record_view
+from kinframe.photos.serving import photo_file_response
 
 from . import cursors, selectors
 from .auth import client_auth, client_throttle, client_with_scope

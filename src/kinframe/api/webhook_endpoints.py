@@ -23,7 +23,9 @@ router = Router(tags=["webhooks"], auth=client_auth, throttle=client_throttle)
 class EndpointIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=1, max_length=500, description="http(s) URL that will receive POSTs")
+    url: str = Field(
+        min_length=1, max_length=500, description="http(s) URL that will receive POSTs"
+    )
     events: list[WebhookEndpoint.Event] = Field(min_length=1, max_length=10)
 
 
