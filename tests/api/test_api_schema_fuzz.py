@@ -10,7 +10,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -38,7 +40,18 @@ CHECKS = [
 
 
 @pytest.fixture
-def world(db, settings, vendor, person, family):
+def same_connection():
+    """Keep the test's database connection open across WSGI requests, as Django's test client
+    does: the handler would otherwise close it at the end of each request (PostgreSQL)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db, same_connection, settings, vendor, person, family):
     settings.KINFRAME_API_RATE = "100000/min"
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
     photo = delivered_photo(family)
