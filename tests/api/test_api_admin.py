@@ -53,7 +53,7 @@ def test_operator_switches_a_client_off(operator, feed_client, feed, jail):
 
 def test_operator_opens_the_api_lists_but_cannot_edit_idempotency_records(operator, feed, jail):
     feed.book("A1", jail, key="k1")
-    for name in ("apiclient", "idempotencyrecord"):
+    for name in ("apiclient", "idempotencyrecord", "webhookendpoint", "webhookdelivery"):
         assert operator.get(reverse(f"admin:api_{name}_changelist")).status_code == 200
     assert operator.get(reverse("admin:api_idempotencyrecord_add")).status_code == 403
 

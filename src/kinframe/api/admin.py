@@ -161,7 +161,7 @@ class IdempotencyRecordAdmin(ReadOnlyModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ReadOnlyModelAdmin):
-    """Registered by clients through the API; read here, with the secret to help a vendor debug."""
+    """Registered by clients through the API (which shows the secret once); read-only here."""
 
     list_display = ["url", "client", "events", "is_active", "created_at"]
     list_filter = ["is_active", "client"]
