@@ -13,6 +13,7 @@ os.environ.setdefault("PAYMENT_SANDBOX_SECRET", secrets.token_urlsafe(32))  # as
 os.environ.setdefault("TASK_BACKEND", "immediate")  # tasks run inside the test that queued them
 os.environ.setdefault("SECURE_COOKIES", "0")  # the test client speaks plain HTTP
 os.environ.setdefault("CONSOLE_REQUIRE_MFA", "0")  # the MFA tests turn it on where they need it
+os.environ.setdefault("KINFRAME_WEBHOOK_ALLOW_PRIVATE", "1")  # receivers listen on loopback
 
 from kinframe.settings import *  # noqa: F403
 from kinframe.settings import PASSWORD_HASHERS, STORAGES

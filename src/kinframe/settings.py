@@ -334,6 +334,14 @@ STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
 
 # --- API ---------------------------------------------------------------------------------------------
 KINFRAME_API_RATE = env("KINFRAME_API_RATE", "600/min")  # requests per API client
+# After a secret rotation the old token keeps working this long, then gets 401.
+KINFRAME_API_ROTATION_GRACE_HOURS = env_int("KINFRAME_API_ROTATION_GRACE_HOURS", 24)
+# Vendors' webhooks: attempts before a delivery is marked failed, the first retry's delay (doubling
+# each time), the receiver's time to answer, and whether private/loopback addresses may receive them.
+KINFRAME_WEBHOOK_MAX_ATTEMPTS = env_int("KINFRAME_WEBHOOK_MAX_ATTEMPTS", 6)
+KINFRAME_WEBHOOK_BACKOFF_SECONDS = env_int("KINFRAME_WEBHOOK_BACKOFF_SECONDS", 30)
+KINFRAME_WEBHOOK_TIMEOUT = env_int("KINFRAME_WEBHOOK_TIMEOUT", 10)
+KINFRAME_WEBHOOK_ALLOW_PRIVATE = env_bool("KINFRAME_WEBHOOK_ALLOW_PRIVATE", DEBUG)
 
 # --- Cache -------------------------------------------------------------------------------------------
 # Counts failed kiosk PINs and allauth's rate limits. One `kinframe serve` process shares its memory

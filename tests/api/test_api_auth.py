@@ -40,7 +40,13 @@ def test_requests_without_a_live_token_get_401_and_change_nothing(
         headers["Authorization"] = authorization.format(token=feed_client[1])
     response = call(client, method, path, headers)
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "Send a valid token: Authorization: Bearer kf_...",
+    }
     assert not Inmate.objects.exists()
 
 

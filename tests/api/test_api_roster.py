@@ -115,7 +115,12 @@ def test_reading_one_person(feed, jail):
     }
     response = feed.get("inmates/A999")
     assert response.status_code == 404
-    assert response.json() == {"detail": "No inmate numbered 'A999' in your agency."}
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No inmate numbered 'A999' in your agency.",
+    }
 
 
 def test_the_roster_list_filters_and_pages(feed, jail, annex):
@@ -181,7 +186,9 @@ GOOD = {"facility": "county-jail", "first_name": "Ada", "last_name": "Lovelace"}
 def test_invalid_bookings_get_422_naming_the_field(feed, jail, number, body, field):
     response = feed.put(number, body)
     assert response.status_code == 422
-    assert field in {error["loc"][-1] for error in response.json()["detail"]}
+    assert response["Content-Type"] == "application/problem+json"
+    assert field in {error["loc"][-1] for error in response.json()["errors"]}
+    assert field in response.json()["detail"]
     assert not Inmate.objects.exists()
 
 
@@ -207,4 +214,4 @@ def test_bad_list_parameters_get_422(feed, params):
 def test_an_unknown_facility_is_404_with_a_message(feed, jail):
     response = feed.put("A100", {**GOOD, "facility": "nowhere"})
     assert response.status_code == 404
-    assert response.json() == {"detail": "No facility with code 'nowhere' in your agency."}
+    assert response.json()["detail"] == "No facility with code 'nowhere' in your agency."

@@ -1,11 +1,14 @@
-"""Who is calling: a bearer token belonging to an active ApiClient, and how often it may call."""
+"""Who is calling (a bearer token of an active ApiClient), what it may do, and how often it may call."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.throttling import SimpleRateThrottle
 
@@ -16,23 +19,28 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)  # don't write a row on every reque
 
 
 class ApiClientAuth(HttpBearer):
-    """``Authorization: Bearer kf_...``. Unknown or switched-off tokens get 401.
+    """``Authorization: Bearer kf_...``. Unknown, revoked or rotated-out tokens get 401.
 
     Tokens are looked up by their SHA-256, so no comparison of secrets happens in Python and the
-    database never holds a usable token.
+    database never holds a usable token. After a rotation the previous token is accepted until
+    its grace period ends.
     """
 
     def authenticate(self, request, token: str) -> ApiClient | None:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
+        digest, now = token_digest(token), timezone.now()
         client = (
             ApiClient.objects.select_related("agency")
-            .filter(token_hash=token_digest(token), is_active=True)
+            .filter(
+                Q(token_hash=digest)
+                | Q(previous_token_hash=digest, previous_token_expires_at__gt=now),
+                is_active=True,
+            )
             .first()
         )
         if client is None:
             return None
-        now = timezone.now()
         if client.last_used_at is None or now - client.last_used_at > LAST_USED_GRANULARITY:
             ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
             client.last_used_at = now
@@ -49,7 +57,14 @@ class ApiClientRateThrottle(SimpleRateThrottle):
     scope = "api_client"
 
     def __init__(self, rate: str | None = None):
-        super().__init__(rate or getattr(settings, "KINFRAME_API_RATE", "600/min"))
+        super().__init__(rate or "600/min")
+        self.fixed_rate = rate
+
+    def allow_request(self, request) -> bool:
+        """The rate is read on each request, so a change of setting applies without a restart."""
+        self.rate = self.fixed_rate or getattr(settings, "KINFRAME_API_RATE", "600/min")
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
 
     def get_cache_key(self, request) -> str | None:
         client = getattr(request, "auth", None)
@@ -57,8 +72,16 @@ class ApiClientRateThrottle(SimpleRateThrottle):
             return None
         return self.cache_format % {
             "scope": self.scope,
-            "ident": f"{client.pk}-{client.token_prefix}",
+            "ident": str(client.pk),  # a rotated secret keeps its budget
         }
+
+
+def client_with_scope(request: HttpRequest, scope: str) -> ApiClient:
+    """The calling client, if it may use ``scope``; otherwise 403 naming the scope it lacks."""
+    client: ApiClient = request.auth  # type: ignore[attr-defined]
+    if not client.has_scope(scope):
+        raise HttpError(403, f"This client may not use {scope}; ask the operator to allow it.")
+    return client
 
 
 client_auth = ApiClientAuth()

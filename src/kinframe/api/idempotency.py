@@ -16,9 +16,10 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 from .models import ApiClient, IdempotencyRecord
+from .problems import problem_response
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -65,20 +66,16 @@ def run_idempotently(
 def replay(*, client: ApiClient, key: str, request_print: dict[str, str]) -> HttpResponse:
     record = IdempotencyRecord.objects.filter(client=client, key=key).first()
     if record is None or record.response_status is None:
-        return JsonResponse(
-            {
-                "detail": "A request with this Idempotency-Key is in progress. "
-                "Retry it in a moment to get its answer."
-            },
-            status=409,
+        return problem_response(
+            409,
+            "A request with this Idempotency-Key is in progress. "
+            "Retry it in a moment to get its answer.",
         )
     if not record.matches(**request_print):
-        return JsonResponse(
-            {
-                "detail": f"This Idempotency-Key was already used for {record.method} "
-                f"{record.path} with a different body. Use a new key for a new request."
-            },
-            status=422,
+        return problem_response(
+            422,
+            f"This Idempotency-Key was already used for {record.method} "
+            f"{record.path} with a different body. Use a new key for a new request.",
         )
     response = json_response(record.response_body, record.response_status)
     response[REPLAYED_HEADER] = "true"

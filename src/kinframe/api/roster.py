@@ -15,9 +15,10 @@ from pydantic import ConfigDict, StringConstraints
 from kinframe.facilities.models import Facility, Inmate
 from kinframe.facilities.services import FacilitySettingsError
 
-from .auth import client_auth, client_throttle
+from .auth import client_auth, client_throttle, client_with_scope
 from .idempotency import run_idempotently
-from .models import ApiClient
+from .models import ApiClient, Scope
+from .problems import errors
 from .services import api_inmate_book, api_inmate_release
 
 router = Router(tags=["roster"], auth=client_auth, throttle=client_throttle)
@@ -65,17 +66,17 @@ class FacilityOut(Schema):
     photo_price: int
 
 
-class Message(Schema):
-    detail: str
-
-
 class InmateFilter(Schema):
     facility: str | None = None
     status: Inmate.Status | None = None
 
 
-def _client(request: HttpRequest) -> ApiClient:
-    return request.auth  # type: ignore[attr-defined]
+def _reader(request: HttpRequest) -> ApiClient:
+    return client_with_scope(request, Scope.ROSTER_READ)
+
+
+def _writer(request: HttpRequest) -> ApiClient:
+    return client_with_scope(request, Scope.ROSTER_WRITE)
 
 
 def _inmate(client: ApiClient, number: str) -> Inmate:
@@ -93,7 +94,8 @@ def _out(inmate: Inmate) -> dict:
     return InmateOut.from_orm(inmate).model_dump(mode="json")
 
 
-WRITE_ERRORS = {401: Message, 404: Message, 409: Message, 422: dict, 429: Message}
+WRITE_ERRORS = errors(400, 401, 403, 404, 409, 422, 429)
+READ_ERRORS = errors(401, 403, 404, 422, 429)
 
 
 @router.put(
@@ -111,7 +113,7 @@ def inmate_put(
     its names corrected, is moved if the facility differs (photos addressed to the old facility are
     refunded) and readmitted if they had been released (200). Sending the same line again is
     harmless."""
-    client = _client(request)
+    client = _writer(request)
 
     def act() -> tuple[int, dict]:
         facility = Facility.objects.filter(
@@ -145,7 +147,7 @@ def inmate_release_post(
 ):
     """They can no longer be found, sign in at the kiosk or receive photos; photos still on their
     way are refunded to their senders. Releasing someone already released changes nothing."""
-    client = _client(request)
+    client = _writer(request)
 
     def act() -> tuple[int, dict]:
         inmate = api_inmate_release(client=client, inmate=_inmate(client, number))
@@ -156,18 +158,22 @@ def inmate_release_post(
 
 @router.get(
     "/inmates/{number}",
-    response={200: InmateOut, 401: Message, 404: Message, 429: Message},
+    response={200: InmateOut, **READ_ERRORS},
     summary="One person",
 )
 def inmate_get(request: HttpRequest, number: InmateNumber):
-    return _inmate(_client(request), number)
+    return _inmate(_reader(request), number)
 
 
-@router.get("/inmates", response=list[InmateOut], summary="People on the agency's roster")
+@router.get(
+    "/inmates",
+    response={200: list[InmateOut], **errors(401, 403, 422, 429)},
+    summary="People on the agency's roster",
+)
 @paginate(PageNumberPagination, page_size=50, max_page_size=100)
 def inmate_list(request: HttpRequest, filters: Query[InmateFilter]):
     """Ordered by inmate number. Filter by facility code and status; `page_size` at most 100."""
-    inmates = Inmate.objects.filter(agency_id=_client(request).agency_id).select_related("facility")
+    inmates = Inmate.objects.filter(agency_id=_reader(request).agency_id).select_related("facility")
     if filters.facility:
         inmates = inmates.filter(facility__code=filters.facility)
     if filters.status:
@@ -175,6 +181,10 @@ def inmate_list(request: HttpRequest, filters: Query[InmateFilter]):
     return inmates.order_by("number")
 
 
-@router.get("/facilities", response=list[FacilityOut], summary="The agency's facilities")
+@router.get(
+    "/facilities",
+    response={200: list[FacilityOut], **errors(401, 403, 429)},
+    summary="The agency's facilities",
+)
 def facility_list(request: HttpRequest):
-    return Facility.objects.filter(agency_id=_client(request).agency_id).order_by("code")
+    return Facility.objects.filter(agency_id=_reader(request).agency_id).order_by("code")

@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 from kinframe.facilities.models import Inmate
+from kinframe.notify import events
 
 from .models import Connection
 
@@ -121,6 +122,7 @@ def connection_request(*, actor: Actor, inmate: Inmate | int, relationship: str 
         facility=person.facility,
         data={"inmate": person.number, "relationship": relationship},
     )
+    events.publish_on_commit(events.CONNECTION_REQUESTED, connection_id=connection.pk)
     return connection
 
 

@@ -17,6 +17,7 @@ from kinframe.connections.models import Connection
 from kinframe.connections.services import ConnectionNotAllowed, acts_for_inmate
 from kinframe.facilities.models import Facility, Inmate
 from kinframe.facilities.services import FacilitySettingsError
+from kinframe.notify import events
 from kinframe.photos.services import UNDELIVERABLE_ENDED, photos_undeliverable_for_inmate
 
 
@@ -48,6 +49,7 @@ def inmate_release(*, inmate: Inmate, actor: Actor, audit_data: dict | None = No
         facility=inmate.facility,
         data={**(audit_data or {}), "photos_undeliverable": refunded},
     )
+    events.publish_on_commit(events.INMATE_RELEASED, inmate_id=inmate.pk)
     return inmate
 
 

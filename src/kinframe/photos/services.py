@@ -25,6 +25,7 @@ from kinframe.audit.services import audit_log
 from kinframe.connections.models import Connection
 from kinframe.credits.services import credits_charge_photo, credits_refund_photo
 from kinframe.facilities.models import Inmate, RejectionReason
+from kinframe.notify import events
 
 from .imaging import UnsupportedImage, probe_image, process_image
 from .models import Photo, PhotoView, photo_key
@@ -75,6 +76,7 @@ def photo_approve(*, photo: Photo | int, actor: Actor) -> Photo:
     photo.reviewed_at = timezone.now()
     photo.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     audit_log("photo.approved", actor=actor, target=photo)
+    events.publish_on_commit(events.PHOTO_DELIVERED, photo_id=photo.pk)
     return photo
 
 
