@@ -194,11 +194,7 @@ def on_domain_event(name: str, payload: dict[str, Any]) -> list[WebhookDelivery]
 
 def subscribe_to_domain_events() -> None:
     for name in EVENT_SCOPES:
-        events.subscribe(name, _record_deliveries)
-
-
-def _record_deliveries(name: str, payload: dict[str, Any]) -> None:
-    on_domain_event(name, payload)
+        events.subscribe(name, on_domain_event)
 
 
 # --- Sending -----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-Listener = Callable[[str, dict[str, Any]], None]
+Listener = Callable[[str, dict[str, Any]], object]  # what it returns is ignored
 
 PHOTO_DELIVERED = "photo.delivered"
 CONNECTION_REQUESTED = "connection.requested"
