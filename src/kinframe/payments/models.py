@@ -1,7 +1,10 @@
 """Card purchases of credits, and the events that payment providers send about them."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Purchase(models.Model):
@@ -16,6 +19,11 @@ class Purchase(models.Model):
         FAILED = "failed"
         REFUNDED = "refunded"
         CHARGED_BACK = "charged_back", "charged back"
+
+    #: How long an unpaid checkout can still be paid: Stripe's Checkout Session expires after 31
+    #: minutes (``providers.stripe.CHECKOUT_EXPIRES_SECONDS``), the sandbox page closes after 30;
+    #: a few more for a payment made in time whose webhook arrives late.
+    CHECKOUT_WINDOW = timedelta(minutes=35)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases"
@@ -69,6 +77,16 @@ class Purchase(models.Model):
 
     def __str__(self) -> str:
         return f"Purchase #{self.pk}: {self.credits} credits ({self.status})"
+
+    @property
+    def status_for_sender(self) -> str:
+        """The status as the sender should read it: an unpaid checkout is waiting for the card
+        while it can still be paid, and "not completed" once it cannot (it never becomes paid)."""
+        if self.status == self.Status.CREATED:
+            if self.created_at and self.created_at < timezone.now() - self.CHECKOUT_WINDOW:
+                return "not completed"
+            return "waiting for payment"
+        return self.get_status_display()
 
     @property
     def remaining_credits(self) -> int:

@@ -10,10 +10,8 @@ from django.utils import timezone
 from .models import Purchase
 
 DAILY_WINDOW = timedelta(hours=24)
-# How long after it opens an unpaid checkout can still be paid: Stripe's session expires after 31
-# minutes (``providers.stripe.CHECKOUT_EXPIRES_SECONDS``), the sandbox page closes after 30. An unpaid
-# checkout counts against the daily limit for this long, a little longer than it can be paid.
-OPEN_CHECKOUT_WINDOW = timedelta(minutes=35)
+# An unpaid checkout counts against the daily limit for as long as it can still be paid.
+OPEN_CHECKOUT_WINDOW = Purchase.CHECKOUT_WINDOW
 
 
 def purchases_for(*, user) -> QuerySet[Purchase]:

@@ -56,7 +56,10 @@ class BuyCreditsForm(forms.Form):
     def clean(self):
         data = super().clean()
         pack = data.get("pack")
-        if pack == "custom":
+        if data.get("custom_credits") is not None:
+            # A typed amount is what the sender meant, whichever radio button is still ticked.
+            data["credits"] = data["custom_credits"]
+        elif pack == "custom":
             if data.get("custom_credits") is None:
                 self.add_error("custom_credits", "Enter how many credits you want to buy.")
                 return data
