@@ -662,18 +662,44 @@ def _process(
     )
 
 
-def _jpeg_shrink(long: int, target: int) -> int:
-    """Largest libjpeg DCT scale (1, 2, 4 or 8) that keeps the long side >= ``target``.
+def _target_size(width: int, height: int, long_side: int) -> tuple[int, int]:
+    """The display size for a stored ``width x height``: long side ``min(long_side, long)``,
+    the other side rounded to the nearest pixel (at least 1), so the aspect ratio holds to
+    within a pixel at any size, 1x1 and 65500x1 included."""
+    long = max(width, height)
+    if long <= long_side:
+        return width, height
+    scale = long_side / long
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _jpeg_shrink(width: int, height: int, target: tuple[int, int]) -> int:
+    """Largest libjpeg DCT scale (1, 2, 4 or 8) that keeps *both* sides >= the target.
 
     Decoding at 1/2 skips three quarters of the inverse-DCT work and memory traffic, and
     because we then still resample down with Lanczos from *at least* the target size, the
     quality equals a full decode (SSIM >= 0.98 against a full-resolution Lanczos reference,
     see ``bench/imaging.py``). Shrinking further would mean upscaling afterwards: blurry.
+    Both sides count: libvips rounds the shrunk size *down*, so a 12801x7 photo at 1/8
+    would have no rows at all (the loader refuses it), and a short side must not be
+    upscaled either.
     """
     shrink = 1
-    while shrink < 8 and long // (shrink * 2) >= target:
+    while shrink < 8 and width // (shrink * 2) >= target[0] and height // (shrink * 2) >= target[1]:
         shrink *= 2
     return shrink
+
+
+def _shrunk_side_matches(stored: int, loaded: int, factor: float) -> bool:
+    """Whether a loader's side is ``stored / factor`` rounded either way.
+
+    libjpeg rounds a DCT-scaled size up, libvips (8.18, measured) rounds it down, and its
+    WebP scaled decode rounds to nearest (half to even): all of them land strictly within one pixel of the exact
+    quotient, and so does nothing else. A header the probe misread (or a decoder fooled by
+    a crafted file) is off by far more than that, so the cross-check keeps its teeth
+    without assuming one library's rounding.
+    """
+    return loaded >= 1 and abs(loaded * factor - stored) < factor
 
 
 def _load(
@@ -693,38 +719,40 @@ def _load(
     if info.format == "heif":
         image = _load_heif(vips, data, info, max_pixels, keepalive)
         return image, 1, (image.width, image.height)
-    long = max(info.width, info.height)
+    target = _target_size(info.width, info.height, long_side)
     # fail_on="error" refuses truncated files and fatal decoder errors, but keeps benign
     # decoder warnings (e.g. libpng's "known incorrect sRGB profile") acceptable.
     common: dict[str, Any] = {"access": "sequential", "fail_on": "error"}
+    factor = 1.0  # how much smaller than the header's size the loader makes the image
     if info.format == "jpeg":
-        shrink = _jpeg_shrink(long, long_side)
+        shrink = _jpeg_shrink(info.width, info.height, target)
         image = vips.Image.jpegload_buffer(data, shrink=shrink, **common)
-        expected = (-(-info.width // shrink), -(-info.height // shrink))  # libjpeg rounds up
+        factor = float(shrink)
     elif info.format == "webp":
-        scale = min(1.0, long_side / long)
+        # Scale so that neither side ends below its target (so we never upscale after).
+        scale = min(1.0, max(target[0] / info.width, target[1] / info.height))
         image = vips.Image.webpload_buffer(data, scale=scale, **common)
-        expected = (image.width, image.height)
-        if image.width * image.height > info.width * info.height:
-            raise _damaged()
+        factor = 1 / scale
     elif info.format == "png":
         image = vips.Image.pngload_buffer(data, **common)
-        expected = (info.width, info.height)
     else:  # gif: first frame only
         image = vips.Image.gifload_buffer(data, n=1, **common)
-        expected = (image.width, image.height)
+        # libnsgif sizes the screen from more than the first frame, so its size may differ
+        # from the probe's; what it will decode is what must fit the pixel limit.
         _check_pixels(image.width, image.height, max_pixels)
+        info = ImageInfo(info.format, image.width, image.height)
 
     # Belt and braces: the loader's own header must agree with the probe before any pixel
     # is decoded. A disagreement means one of the two parsers was fooled: trust neither.
-    if (image.width, image.height) != expected:
+    if not (
+        _shrunk_side_matches(info.width, image.width, factor)
+        and _shrunk_side_matches(info.height, image.height, factor)
+    ):
         raise _damaged()
     orientation = image.get("orientation") if image.get_typeof("orientation") else 1
     if not isinstance(orientation, int) or not 1 <= orientation <= 8:
         orientation = 1
-    if info.format in ("jpeg", "webp"):  # shrunk on load: the target comes from the header
-        return image, orientation, (info.width, info.height)
-    return image, orientation, (image.width, image.height)
+    return image, orientation, (info.width, info.height)
 
 
 def _load_heif(
@@ -868,17 +896,20 @@ def _resize_stored(image: pyvips.Image, full_size: tuple[int, int], long_side: i
     keeping the aspect ratio of the original rather than of the rounded shrunk image.
     Sizes here are stored (unrotated) sizes; the EXIF rotation happens afterwards.
     """
-    full_w, full_h = full_size
-    long = max(full_w, full_h)
-    if long <= long_side:
-        target_w, target_h = full_w, full_h
-    else:
-        scale = long_side / long
-        target_w = max(1, round(full_w * scale))
-        target_h = max(1, round(full_h * scale))
+    return _resize_exact(image, _target_size(*full_size, long_side))
+
+
+def _resize_exact(image: pyvips.Image, target: tuple[int, int]) -> pyvips.Image:
+    """Lanczos3 to exactly ``target`` (never up: callers pass a size <= the image's)."""
+    target_w, target_h = target
     if (image.width, image.height) == (target_w, target_h):
         return image
-    return image.resize(target_w / image.width, vscale=target_h / image.height, kernel="lanczos3")
+    resized = image.resize(
+        target_w / image.width, vscale=target_h / image.height, kernel="lanczos3"
+    )
+    if (resized.width, resized.height) != (target_w, target_h):  # float rounding, a pixel at most
+        resized = resized.gravity("north-west", target_w, target_h, extend="copy")
+    return resized
 
 
 def _to_srgb(vips: Any, image: pyvips.Image) -> pyvips.Image:
@@ -966,12 +997,7 @@ def _encode_jpeg(image: pyvips.Image, quality: int) -> bytes:
 
 def _resize_long_side(image: pyvips.Image, long_side: int) -> pyvips.Image:
     """Downscale so the long side is at most ``long_side``; never upscale."""
-    long = max(image.width, image.height)
-    if long <= long_side:
-        return image
-    target_w = max(1, round(image.width * long_side / long))
-    target_h = max(1, round(image.height * long_side / long))
-    return image.resize(target_w / image.width, vscale=target_h / image.height, kernel="lanczos3")
+    return _resize_exact(image, _target_size(image.width, image.height, long_side))
 
 
 def _dhash(image: pyvips.Image) -> str:
