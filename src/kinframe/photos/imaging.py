@@ -48,11 +48,12 @@ whatever the input bytes; the fuzz test in ``tests/photos/test_imaging_fuzz.py``
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import io
 import logging
-import mmap
 import os
 import select
 import signal
@@ -694,10 +695,10 @@ def _shrunk_side_matches(stored: int, loaded: int, factor: float) -> bool:
     """Whether a loader's side is ``stored / factor`` rounded either way.
 
     libjpeg rounds a DCT-scaled size up, libvips (8.18, measured) rounds it down, and its
-    WebP scaled decode rounds to nearest (half to even): all of them land strictly within one pixel of the exact
-    quotient, and so does nothing else. A header the probe misread (or a decoder fooled by
-    a crafted file) is off by far more than that, so the cross-check keeps its teeth
-    without assuming one library's rounding.
+    WebP scaled decode rounds to nearest (half to even): all of them land strictly within
+    one pixel of the exact quotient, and so does nothing else. A header the probe misread
+    (or a decoder fooled by a crafted file) is off by far more than that, so the
+    cross-check keeps its teeth without assuming one library's rounding.
     """
     return loaded >= 1 and abs(loaded * factor - stored) < factor
 
@@ -762,8 +763,8 @@ def _load_heif(
 
     libheif has already applied the HEIF rotation/mirror boxes, which are authoritative
     for HEIF (the EXIF orientation there is informational), so no EXIF rotation follows.
-    The decoded pixels arrive in shared memory and are wrapped without a copy;
-    ``keepalive`` receives the buffer's owners.
+    The decoded pixels arrive through a pipe into one buffer, wrapped without a copy;
+    ``keepalive`` receives that buffer.
     """
     width, height, bands, icc, pixels = _decode_heif_isolated(data, info, max_pixels)
     keepalive.append(pixels)
@@ -781,7 +782,7 @@ _HEIF_HEADER: Final = struct.Struct(">IIII")  # width, height, bands, ICC length
 
 def _decode_heif_isolated(
     data: bytes, info: ImageInfo, max_pixels: int
-) -> tuple[int, int, int, bytes, memoryview]:
+) -> tuple[int, int, int, bytes, bytearray]:
     """Run libheif/libde265 in a forked child and return (w, h, bands, icc, pixels).
 
     Why a child process: HEVC decoding is a large native attack surface (libde265 has a
@@ -789,79 +790,127 @@ def _decode_heif_isolated(
     mutation of a real HEIF. In a child, a segfault, an abort or a hang (killed after
     ``_HEIF_TIMEOUT_SECONDS``) becomes an ordinary "damaged photo" refusal instead of
     taking the worker down. The child inherits the already-imported modules (fork is
-    copy-on-write, ~1 ms), writes the pixels into an anonymous shared mapping sized from
-    the probed header, and sends the size, band count and ICC profile through a pipe.
+    copy-on-write, ~1 ms) and streams a header (size, bands, ICC length), the ICC profile
+    and the pixels through a pipe straight from libheif's buffer; we read them into one
+    buffer sized from the child's header, which must fit the probed size.
+
+    Why a pipe and not shared memory: a shared mapping is resident in *both* processes, so
+    it added the whole bitmap (25 MB at 8.5 MP) to the child's peak, which already holds
+    the worker's pages and libheif's own; through the pipe, only the worker holds a copy.
     Linux/POSIX only (``os.fork``), which is where the workers run.
     """
     capacity = info.width * info.height * 4  # the header size bounds the decoded size
-    shared = mmap.mmap(-1, max(capacity, 1))
     _pi_heif()  # import before forking, so each child does not import it again
     read_fd, write_fd = os.pipe()
+    with contextlib.suppress(OSError, AttributeError):  # fewer wake-ups: a 1 MB pipe
+        fcntl.fcntl(read_fd, fcntl.F_SETPIPE_SZ, 1 << 20)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
         exit_code = 1
         try:
             os.close(read_fd)
-            exit_code = _heif_child(data, shared, write_fd, capacity, max_pixels)
+            exit_code = _heif_child(data, write_fd, capacity, max_pixels)
         finally:
             os._exit(exit_code)
 
     os.close(write_fd)
-    message = None
+    result = None
     try:
-        message = _read_until_eof(read_fd, time.monotonic() + _HEIF_TIMEOUT_SECONDS)
+        result = _read_heif_result(read_fd, time.monotonic() + _HEIF_TIMEOUT_SECONDS, capacity)
     finally:
         os.close(read_fd)
-        # EOF means the child is exiting; no message means it hung (or we were interrupted).
-        status = _reap(pid, kill=message is None)
-    # The child writes its message only after a successful decode, so a complete message
+        # Complete means the child is exiting; nothing means it hung, lied or we were interrupted.
+        status = _reap(pid, kill=result is None)
+    # The child writes its pixels only after a successful decode, so a complete result
     # with an unknown status (someone else reaped the child) still counts as success.
-    if message is None or status not in (0, None) or len(message) < _HEIF_HEADER.size:
+    if result is None or status not in (0, None):
         raise _damaged()
-    width, height, bands, icc_length = _HEIF_HEADER.unpack_from(message)
-    icc = message[_HEIF_HEADER.size : _HEIF_HEADER.size + icc_length]
-    size = width * height * bands
-    if not width or not height or bands not in (1, 2, 3, 4) or size > capacity:
-        raise _damaged()
+    width, height, bands, icc, pixels = result
     _check_pixels(width, height, max_pixels)
-    return width, height, bands, icc, memoryview(shared)[:size]
+    return width, height, bands, icc, pixels
 
 
 def _heif_child(
-    data: bytes, shared: mmap.mmap, write_fd: int, capacity: int, max_pixels: int
+    data: bytes, write_fd: int, capacity: int, max_pixels: int
 ) -> int:  # pragma: no cover - runs in the child
-    heif_file = _pi_heif().open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+    pi_heif = _pi_heif()
+    # One decoder thread per core we may use: on a worker pinned to one core, libde265's
+    # default of four threads only contends (measured: ~1.2x the one-thread time).
+    pi_heif.options.DECODE_THREADS = _heif_threads()
+    heif_file = pi_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
     width, height = heif_file.size
     bands = _HEIF_BANDS.get(heif_file.mode, 0)
-    size = width * height * bands
-    if not bands or width * height > max_pixels or size > capacity:
+    row = width * bands
+    if not bands or width * height > max_pixels or row * height > capacity:
         return 2
-    pixels = heif_file.data  # decodes
-    if heif_file.stride != width * bands or len(pixels) < size:
+    pixels = memoryview(heif_file.data).cast("B")  # decodes
+    stride = heif_file.stride
+    if stride < row or len(pixels) < stride * (height - 1) + row:
         return 3
-    shared[:size] = pixels[:size]
     icc = bytes(heif_file.info.get("icc_profile") or b"")
-    message = _HEIF_HEADER.pack(width, height, bands, len(icc)) + icc
-    view = memoryview(message)
-    while view:
-        view = view[os.write(write_fd, view) :]
+    _write_all(write_fd, _HEIF_HEADER.pack(width, height, bands, len(icc)) + icc)
+    if stride == row:
+        _write_all(write_fd, pixels[: row * height])
+    else:  # rows padded for alignment: send them packed
+        for y in range(height):
+            _write_all(write_fd, pixels[y * stride : y * stride + row])
     return 0
 
 
-def _read_until_eof(fd: int, deadline: float) -> bytes | None:
-    """Everything the child writes, or None if it takes longer than the deadline."""
-    chunks: list[bytes] = []
-    while True:
+def _heif_threads() -> int:
+    try:
+        return max(1, min(4, len(os.sched_getaffinity(0))))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, min(4, os.cpu_count() or 1))
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:  # pragma: no cover - in the child
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+_MAX_ICC_BYTES: Final = 4 * 1024 * 1024
+
+
+def _read_heif_result(
+    fd: int, deadline: float, capacity: int
+) -> tuple[int, int, int, bytes, bytearray] | None:
+    """The child's header, ICC profile and pixels; None if it hangs past the deadline,
+    claims more than the probed size allows, or stops short."""
+    header = _read_exactly(fd, _HEIF_HEADER.size, deadline)
+    if header is None:
+        return None
+    width, height, bands, icc_length = _HEIF_HEADER.unpack(header)
+    size = width * height * bands
+    if not width or not height or bands not in (1, 2, 3, 4) or size > capacity:
+        return None
+    if icc_length > _MAX_ICC_BYTES:
+        return None
+    icc = _read_exactly(fd, icc_length, deadline)
+    pixels = _read_exactly(fd, size, deadline)
+    if icc is None or pixels is None:
+        return None
+    return width, height, bands, bytes(icc), pixels
+
+
+def _read_exactly(fd: int, size: int, deadline: float) -> bytearray | None:
+    """Exactly ``size`` bytes from the pipe, or None on EOF or when the deadline passes."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    done = 0
+    while done < size:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None
         ready, _, _ = select.select([fd], [], [], remaining)
         if not ready:
             return None
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+        count = os.readv(fd, [view[done:]])
+        if not count:
+            return None
+        done += count
+    return buffer
 
 
 def _reap(pid: int, *, kill: bool) -> int | None:
