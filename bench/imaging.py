@@ -7,30 +7,41 @@ Inputs (generated deterministically into a temporary folder from the test fixtur
 * a 12 MP JPEG (4032x3024, quality 92, 4:2:0, with an EXIF block): the phone HEIC fixture,
   turned to landscape, enlarged with Lanczos to 4032x3024 and given mild deterministic
   grain (sigma 3), so that it decodes like a real phone photo (~2.8 MB);
+* a noisy low-light 12 MP JPEG: the same picture darkened to 40 % and given strong
+  luminance grain (2 px blobs) and blotchy chroma noise (4 px), like a high-ISO night
+  shot: noise is what makes a JPEG slow to decode, and it is what phones send at night;
+* a real phone JPEG at its own size: ``mobile_jolla.jpg`` (3264x2448 = 8 MP, ISO 320,
+  a Jolla phone; see ``tests/fixtures/photos/ATTRIBUTION.md``);
 * the real phone HEIC fixture (2566x3313 = 8.5 MP, 833 KB): pi-heif is decode-only, so we
   cannot make a 12 MP HEIC;
 * a 4000x3000 RGB PNG cut from the 12 MP picture.
 
-Cases, timed in the same run, interleaved round-robin, median of 20 after 2 warm-ups, on
-one core (``sched_setaffinity`` and ``VIPS_CONCURRENCY=1`` before pyvips is imported):
+Cases, timed (CPU time of this process and its reaped children) in the same run,
+interleaved round-robin, 25 rounds after 2 warm-ups, on one
+core (``sched_setaffinity`` and ``VIPS_CONCURRENCY=1`` before pyvips is imported). Each
+round times every case once, so a ratio is computed per round (the cases shared the
+machine's state) and reported as its median with the interquartile range and min-max
+over the rounds:
 
 * ``ours``: ``process_image`` (display + thumbnail + SHA-256 + dHash);
 * ``naive Pillow``: open, ``exif_transpose``, Lanczos resize to 1600, save JPEG q95;
 * ``thumbnail_buffer``: libvips' own ``thumbnail_buffer(data, 1600)`` + ``jpegsave`` q95;
-* ``decode floor``: decode only, at 1/2 scale for JPEG (``shrink=2``), full size for PNG
-  and HEIC (they have no scaled decode): a lower bound no pipeline can beat.
+* ``decode floor``: decode only, at the same shrink-on-load scale our pipeline picks for
+  JPEG (1/2 for all three JPEGs here), full size for PNG and HEIC (they have no scaled
+  decode; HEIC in this process, with the same decoder options and thread count as our
+  isolated child): a lower bound no pipeline can beat.
 
 Quality: SSIM (Wang et al. 2004, luminance Y = BT.601, 11x11 Gaussian window with
 sigma 1.5, C1 = (0.01*255)^2, C2 = (0.03*255)^2, mean over the valid area) of our display
 image against a full-quality reference: full decode with Pillow, ``exif_transpose``,
 ICC profile converted to sRGB when present, Lanczos resize to the same size. Three numbers:
 
-1. the delivered display JPEG (quality ``imaging.DISPLAY_QUALITY``, 95): target >= 0.98;
+1. the delivered display JPEG (quality ``imaging.DISPLAY_QUALITY``, 96): target >= 0.98;
 2. the pipeline alone: ``process_image(..., quality=100)`` -- shrink-on-load, resampling,
    orientation and colour, with (nearly) no JPEG loss;
 3. the reference itself encoded by Pillow at the same quality: what the JPEG encoding alone
-   costs. At quality 85 this ceiling is ~0.972 on photo content, which is why the display is
-   encoded at 95.
+   costs. At quality 85 this ceiling is ~0.972 on photo content, and at 95 the delivered
+   noisy photo scores 0.978, which is why the display is encoded at 96.
 
 Memory: each case runs once more in a fresh subprocess that reports its ``ru_maxrss``, so
 the figure is what one worker process needs (interpreter and libraries included).
@@ -66,16 +77,18 @@ from kinframe.photos import imaging  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "photos"
 HEIC_FIXTURE = FIXTURES / "heic_IMG_5195.HEIC"
-RUNS = 20
+RUNS = 25
 WARMUPS = 2
 LONG_SIDE = 1600
 QUALITY = imaging.DISPLAY_QUALITY  # every case encodes the display at the quality we deliver
 
-# Targets, on the 12 MP JPEG.
-MIN_SPEEDUP_VS_PILLOW = 3.5
-MAX_RATIO_TO_FLOOR = 2.0
+# Targets (issue 10): on every JPEG, >= 4x naive Pillow and within 1.4x of the decode
+# floor; HEIC within 1.2x of its floor; SSIM >= 0.98; every process under 150 MB.
+MIN_SPEEDUP_VS_PILLOW = 4.0
+MAX_RATIO_TO_FLOOR = {"jpeg": 1.4, "heic": 1.2}
 MIN_SSIM = 0.98
 MAX_PEAK_MB = 150.0
+PHONE_JPEG = FIXTURES / "mobile_jolla.jpg"
 
 pi_heif.register_heif_opener()
 
@@ -83,6 +96,17 @@ pi_heif.register_heif_opener()
 # --------------------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------------------
+
+
+def sensor_noise(rng: np.random.Generator, sigma: float, size: int, bands: int) -> np.ndarray:
+    """Sensor-like noise: Gaussian, in blobs of about ``size`` pixels (demosaicing and
+    in-camera noise reduction correlate neighbouring pixels), 4032x3024x``bands``."""
+    small = rng.normal(0, sigma, (3024 // size, 4032 // size, bands)).astype(np.float32)
+    planes = [
+        np.asarray(Image.fromarray(small[:, :, b]).resize((4032, 3024), Image.Resampling.BILINEAR))
+        for b in range(bands)
+    ]
+    return np.stack(planes, axis=2) * size / 1.5  # bilinear smoothing lowers the sigma
 
 
 def make_inputs(folder: Path) -> dict[str, Path]:
@@ -101,7 +125,23 @@ def make_inputs(folder: Path) -> dict[str, Path]:
     photo.save(jpeg, "JPEG", quality=92, subsampling=2, exif=exif.tobytes())
     png = folder / "4000x3000.png"
     photo.crop((16, 12, 4016, 3012)).save(png, "PNG", compress_level=6)
-    return {"jpeg": jpeg, "heic": HEIC_FIXTURE, "png": png}
+
+    rng = np.random.default_rng(7)
+    dark = np.asarray(photo, dtype=np.float32) * 0.4
+    luma = sensor_noise(rng, 10.0, 2, 1)
+    chroma = sensor_noise(rng, 5.0, 4, 3)
+    noisy_pixels = np.clip(dark + luma + chroma, 0, 255).astype(np.uint8)
+    noisy = folder / "12mp-noisy.jpg"
+    Image.fromarray(noisy_pixels).save(
+        noisy, "JPEG", quality=92, subsampling=2, exif=exif.tobytes()
+    )
+    return {
+        "jpeg": jpeg,
+        "noisy jpeg": noisy,
+        "phone jpeg": PHONE_JPEG,
+        "heic": HEIC_FIXTURE,
+        "png": png,
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -132,15 +172,23 @@ def thumbnail_buffer(data: bytes) -> bytes:
 
 
 def decode_floor(fmt: str) -> Callable[[bytes], object]:
-    if fmt == "jpeg":
-        return lambda data: pyvips.Image.jpegload_buffer(
-            data, shrink=2, access="sequential"
-        ).copy_memory()
+    if fmt.endswith("jpeg"):
+
+        def jpeg(data: bytes) -> object:
+            info = imaging.probe_image(data)
+            target = imaging._target_size(info.width, info.height, LONG_SIDE)
+            shrink = imaging._jpeg_shrink(info.width, info.height, target)
+            return pyvips.Image.jpegload_buffer(
+                data, shrink=shrink, access="sequential"
+            ).copy_memory()
+
+        return jpeg
     if fmt == "png":
         return lambda data: pyvips.Image.pngload_buffer(data, access="sequential").copy_memory()
 
     def heif(data: bytes) -> object:
-        heif_file = pi_heif.open_heif(io.BytesIO(data))
+        pi_heif.options.DECODE_THREADS = imaging._heif_threads()  # as our decoder child
+        heif_file = pi_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
         heif_file.data  # noqa: B018 - decodes (keep heif_file alive while its buffer is used)
         return heif_file
 
@@ -158,17 +206,48 @@ def cases_for(fmt: str) -> dict[str, Callable[[bytes], object]]:
     return cases
 
 
-def time_cases(data: bytes, cases: dict[str, Callable[[bytes], object]]) -> dict[str, float]:
-    """Median milliseconds per case; cases interleaved so machine noise hits all alike."""
+def time_cases(data: bytes, cases: dict[str, Callable[[bytes], object]]) -> dict[str, list[float]]:
+    """CPU milliseconds per case and round; cases interleaved so machine noise hits all alike.
+
+    CPU time (user + system, of this process and of the reaped HEIF decoder children), not
+    wall time: on one pinned core the two agree on an idle machine, but the build machine
+    this ran on is shared, and wall time there mostly measures the neighbours.
+    """
     samples: dict[str, list[float]] = {name: [] for name in cases}
     for run in range(WARMUPS + RUNS):
         for name, case in cases.items():
-            started = time.perf_counter()
+            started = cpu_seconds()
             case(data)
-            elapsed = (time.perf_counter() - started) * 1000
+            elapsed = (cpu_seconds() - started) * 1000
             if run >= WARMUPS:
                 samples[name].append(elapsed)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
+
+
+def cpu_seconds() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+class Spread:
+    """Median, interquartile range and min-max of a list of samples."""
+
+    def __init__(self, values: list[float]) -> None:
+        q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+        self.median, self.q1, self.q3 = median, q1, q3
+        self.low, self.high = min(values), max(values)
+
+    def text(self, unit: str = "", digits: int = 2) -> str:
+        f = f"{{:.{digits}f}}"
+        return (
+            f"{f.format(self.median)}{unit} (IQR {f.format(self.q1)}-{f.format(self.q3)}, "
+            f"min-max {f.format(self.low)}-{f.format(self.high)})"
+        )
+
+
+def per_round(numerator: list[float], denominator: list[float]) -> Spread:
+    """A ratio computed within each interleaved round, then summarised."""
+    return Spread([a / b for a, b in zip(numerator, denominator, strict=True)])
 
 
 # --------------------------------------------------------------------------------------
@@ -266,8 +345,10 @@ def peak_memory(fmt: str, case: str, path: Path) -> dict[str, float]:
 def main() -> int:
     print(f"libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)}, ", end="")
     print(f"pyvips {pyvips.__version__}, Pillow {Image.__version__}, pi-heif {pi_heif.__version__}")
-    print(f"pinned to CPU {CORE}, VIPS_CONCURRENCY=1, median of {RUNS} runs\n")
+    print(f"pinned to CPU {CORE}, VIPS_CONCURRENCY=1, {RUNS} interleaved rounds")
+    print(f"load average at start: {', '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
     failures: list[str] = []
+    summary: list[str] = []
 
     with tempfile.TemporaryDirectory(prefix="kinframe-bench-") as tmp:
         inputs = make_inputs(Path(tmp))
@@ -276,7 +357,8 @@ def main() -> int:
             data = path.read_bytes()
             info = imaging.probe_image(data)
             cases = cases_for(fmt)
-            timings = time_cases(data, cases)
+            samples = time_cases(data, cases)
+            timings = {name: Spread(values) for name, values in samples.items()}
             memory = {name: peak_memory(fmt, name, path) for name in cases}
             result = imaging.process_image(data)
             display = Image.open(io.BytesIO(result.display))
@@ -298,65 +380,74 @@ def main() -> int:
                 f"({len(result.display) / 1e3:.0f} KB), thumbnail "
                 f"{len(result.thumbnail) / 1e3:.0f} KB"
             )
-            print(f"   {'case':<18}{'median ms':>10}{'vs ours':>9}{'peak RSS MB':>13}")
-            for name, ms in timings.items():
+            print(f"   {'case':<18}{'CPU ms':>10}{'IQR ms':>16}{'peak RSS MB':>13}")
+            for name, spread in timings.items():
                 rss = memory[name]["self"]
                 extra = ""
                 if memory[name]["children"] > 0:
                     extra = f"  (+ decoder child peak {memory[name]['children']:.0f} MB)"
-                ratio = ms / timings["ours"]
-                print(f"   {name:<18}{ms:>10.1f}{ratio:>8.2f}x{rss:>13.0f}{extra}")
-            speedup = timings["naive Pillow"] / timings["ours"]
-            to_floor = timings["ours"] / timings["decode floor"]
-            print(f"   speed-up vs naive Pillow: {speedup:.2f}x")
-            if "thumbnail_buffer" in timings:
-                print(
-                    f"   ours / thumbnail_buffer: {timings['ours'] / timings['thumbnail_buffer']:.2f}"
-                )
-            print(f"   ours / decode floor: {to_floor:.2f}")
+                iqr = f"{spread.q1:.1f}-{spread.q3:.1f}"
+                print(f"   {name:<18}{spread.median:>10.1f}{iqr:>16}{rss:>13.0f}{extra}")
+            speedup = per_round(samples["naive Pillow"], samples["ours"])
+            to_floor = per_round(samples["ours"], samples["decode floor"])
+            print(f"   speed-up vs naive Pillow: {speedup.text('x')}")
+            if "thumbnail_buffer" in samples:
+                vs_thumb = per_round(samples["ours"], samples["thumbnail_buffer"])
+                print(f"   ours / thumbnail_buffer:  {vs_thumb.text()}")
+            print(f"   ours / decode floor:      {to_floor.text()}")
             print("   SSIM vs full-quality reference (luminance):")
             print(f"     pipeline (display at quality 100):     {quality:.4f}")
             print(f"     delivered display JPEG (quality {QUALITY}):   {delivered:.4f}")
             print(f"     reference itself as a q{QUALITY} JPEG (ceiling): {ceiling:.4f}")
             print(f"   (interpreter + libraries alone: {baseline:.0f} MB)\n")
+            peak = max(memory["ours"]["self"], memory["ours"]["children"])
+            summary.append(
+                f"   {fmt:<11} naive/ours {speedup.median:5.2f}x "
+                f"[{speedup.q1:.2f}-{speedup.q3:.2f}]   ours/floor {to_floor.median:4.2f} "
+                f"[{to_floor.q1:.2f}-{to_floor.q3:.2f}]   SSIM {delivered:.4f}   "
+                f"peak {memory['ours']['self']:.0f} MB"
+                + (f" + child {memory['ours']['children']:.0f} MB" if fmt == "heic" else "")
+            )
 
-            if fmt == "jpeg":
-                checks = [
+            kind = "jpeg" if fmt.endswith("jpeg") else fmt
+            checks: list[tuple[str, bool, str]] = []
+            if kind == "jpeg":
+                checks.append(
                     (
-                        f">= {MIN_SPEEDUP_VS_PILLOW}x faster than naive Pillow",
-                        speedup >= MIN_SPEEDUP_VS_PILLOW,
-                        f"{speedup:.2f}x",
+                        f"{fmt}: >= {MIN_SPEEDUP_VS_PILLOW}x faster than naive Pillow",
+                        speedup.median >= MIN_SPEEDUP_VS_PILLOW,
+                        f"{speedup.median:.2f}x",
+                    )
+                )
+            if kind in MAX_RATIO_TO_FLOOR:
+                checks += [
+                    (
+                        f"{fmt}: within {MAX_RATIO_TO_FLOOR[kind]}x of the decode floor",
+                        to_floor.median <= MAX_RATIO_TO_FLOOR[kind],
+                        f"{to_floor.median:.2f}x",
                     ),
                     (
-                        "no slower than thumbnail_buffer",
-                        timings["ours"] <= timings["thumbnail_buffer"],
-                        f"{timings['ours']:.1f} vs {timings['thumbnail_buffer']:.1f} ms",
-                    ),
-                    (
-                        f"within {MAX_RATIO_TO_FLOOR}x of the decode floor",
-                        to_floor <= MAX_RATIO_TO_FLOOR,
-                        f"{to_floor:.2f}x",
-                    ),
-                    (
-                        f"delivered display (q{QUALITY}) SSIM >= {MIN_SSIM}",
+                        f"{fmt}: delivered display (q{QUALITY}) SSIM >= {MIN_SSIM}",
                         delivered >= MIN_SSIM,
                         f"{delivered:.4f}",
                     ),
                     (
-                        f"peak memory < {MAX_PEAK_MB:.0f} MB",
-                        memory["ours"]["self"] < MAX_PEAK_MB,
-                        f"{memory['ours']['self']:.0f} MB",
+                        f"{fmt}: every process < {MAX_PEAK_MB:.0f} MB",
+                        peak < MAX_PEAK_MB,
+                        f"{peak:.0f} MB",
                     ),
                 ]
-                print("Targets (12 MP JPEG):")
-                for label, ok, value in checks:
-                    print(f"   {'PASS' if ok else 'FAIL'}  {label}: {value}")
-                    if not ok:
-                        failures.append(label)
-                print()
+            for label, ok, value in checks:
+                print(f"   {'PASS' if ok else 'FAIL'}  {label}: {value}")
+                if not ok:
+                    failures.append(label)
+            print()
 
+    print("Summary (median [IQR] of per-round ratios):")
+    print("\n".join(summary))
+    print()
     if failures:
-        print(f"FAILED: {', '.join(failures)}")
+        print(f"FAILED: {'; '.join(failures)}")
         return 1
     print("All targets met.")
     return 0

@@ -80,6 +80,8 @@ def _send_page(
         "can_send": can_send,
         "max_per_send": settings.PHOTO_MAX_PER_SEND,
         "max_megabytes": settings.PHOTO_MAX_UPLOAD_BYTES // (1024 * 1024),
+        "max_bytes": settings.PHOTO_MAX_UPLOAD_BYTES,  # for the page's checks before upload
+        "max_pixels": settings.PHOTO_MAX_PIXELS,
         "accepted_formats": ACCEPTED_FORMATS_TEXT,
         "buy_credits_url": _buy_credits_url(),
         "affordable": balance // price,
