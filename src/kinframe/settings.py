@@ -14,6 +14,7 @@ import dj_database_url
 from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from kinframe.notify.email_url import EmailUrlError, email_settings
 from kinframe.ops.logs import logging_config
 from kinframe.ops.sentry import sentry_init
 
@@ -289,18 +290,22 @@ STRIPE_API_BASE = env("STRIPE_API_BASE")  # tests point this at a local stand-in
 # --- Email and SMS ---------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Kinframe <no-reply@kinframe.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_URL = env("EMAIL_URL", "")  # smtp://user:pass@host:587 ; empty = console + outbox
+# smtp://host (plain, 25), smtp+tls://user:pass@host (STARTTLS, 587), smtps://user:pass@host
+# (implicit TLS, 465); empty = console + outbox. See notify/email_url.py.
+EMAIL_URL = env("EMAIL_URL", "")
 if EMAIL_URL:
-    from urllib.parse import unquote, urlparse
-
-    _email = urlparse(EMAIL_URL)
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _email.hostname or "localhost"
-    EMAIL_PORT = _email.port or 587
-    EMAIL_HOST_USER = unquote(_email.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
-    EMAIL_USE_TLS = _email.scheme in {"smtp", "submission"} and EMAIL_PORT != 25
-    EMAIL_USE_SSL = _email.scheme == "smtps"
+    try:
+        _email = email_settings(EMAIL_URL)
+    except EmailUrlError as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 else:
     EMAIL_BACKEND = "kinframe.notify.backends.OutboxEmailBackend"
 SMS_BACKEND = env("SMS_BACKEND", "console")  # console | twilio
