@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from kinframe.notify.services import send_email
+from kinframe.notify.notices import Notice, notice_send_or_retry
 
 from .models import Connection
 
@@ -15,16 +15,20 @@ SUBJECTS = {
 
 
 @task(queue_name="email")
-def notify_sender_of_connection(connection_id: int, template: str) -> None:
-    """Email the sender the inmate's answer (sent after the decision is committed)."""
+def notify_sender_of_connection(
+    connection_id: int, template: str, attempt: int = 1, already_sent: list[str] | None = None
+) -> None:
+    """Tell the sender the person's answer (queued after the decision is committed)."""
     connection = Connection.objects.select_related("sender", "inmate__facility").get(
         pk=connection_id
     )
-    if not connection.sender.email:
-        return
-    send_email(
-        to=connection.sender.email,
+    notice_send_or_retry(
+        task=notify_sender_of_connection,
+        task_args=(connection_id, template),
+        attempt=attempt,
+        already_sent=already_sent or [],
+        user=connection.sender,
+        notice=Notice(template),
         subject=SUBJECTS[template].format(name=connection.inmate.full_name),
-        template=template,
-        context={"connection": connection, "user": connection.sender},
+        context={"connection": connection},
     )

@@ -116,7 +116,8 @@ def credits_charge_photo(*, photo) -> LedgerEntry:
         and not LedgerEntry.objects.filter(reference=f"photo_charge:{photo.pk}").exists()
     ):
         raise AccountInDebt(balance=wallet.balance, needed=photo.price)
-    return ledger_post(
+    before = wallet.balance
+    entry = ledger_post(
         user=photo.sender,
         kind=LedgerEntry.Kind.PHOTO_CHARGE,
         amount=-photo.price,
@@ -124,6 +125,24 @@ def credits_charge_photo(*, photo) -> LedgerEntry:
         photo=photo,
         actor=Actor.sender(photo.sender),
     )
+    low = LOW_BALANCE_PHOTOS * photo.price
+    if entry.balance_after < low <= before:
+        _remind_low_balance(photo.sender)
+    return entry
+
+
+#: A balance below this many photos' price is "low" for the reminder a sender may ask for.
+LOW_BALANCE_PHOTOS = 2
+
+
+def _remind_low_balance(user) -> None:
+    """Queue the reminder once the charge commits, if the sender asked for it."""
+    from kinframe.notify.models import NotificationPreference
+
+    from .tasks import notify_low_balance
+
+    if NotificationPreference.objects.filter(user=user, low_balance=True).exists():
+        transaction.on_commit(lambda: notify_low_balance.enqueue(user.pk))
 
 
 def credits_refund_photo(*, photo, actor: Actor) -> LedgerEntry:

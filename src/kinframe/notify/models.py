@@ -19,3 +19,26 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}: {self.subject or self.body[:40]}"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants to hear from Kinframe. Receipts and refunds are sent whatever this says
+    (they are records of money), by email if there is one, else by SMS."""
+
+    class Channels(models.TextChoices):
+        EMAIL = "email", "email"
+        SMS = "sms", "text message (SMS)"
+        BOTH = "both", "email and text message"
+        NONE = "none", "only receipts and refunds"
+
+    user = models.OneToOneField(
+        "accounts.User", on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    channels = models.CharField(max_length=8, choices=Channels.choices, default=Channels.EMAIL)
+    low_balance = models.BooleanField(
+        default=False, help_text="Tell me when my balance falls below the price of two photos."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.channels}"

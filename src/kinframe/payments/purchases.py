@@ -19,12 +19,13 @@ from kinframe.credits.models import LedgerEntry
 from kinframe.credits.services import ledger_post, wallet_lock
 
 from .errors import PurchaseError
-from .limits import PurchaseLimits, dollars
+from .limits import PurchaseLimits
 from .locks import purchase_lock
 from .models import PaymentEvent, Purchase
 from .outcomes import provider_actor
 from .providers import ProviderError, get_provider
 from .selectors import credits_bought_recently
+from .tasks import send_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ def purchase_confirm(
             data={"paid_in_24h": paid_recently, "limit": daily},
         )
     purchase_id = purchase.pk
-    transaction.on_commit(lambda: send_receipt(purchase_id=purchase_id))
+    transaction.on_commit(lambda: send_receipt.enqueue(purchase_id))
     return purchase
 
 
@@ -222,22 +223,3 @@ def purchase_fail(
         data={"message": purchase.failure_message, "event": event.event_id if event else ""},
     )
     return purchase
-
-
-def send_receipt(*, purchase_id: int) -> None:
-    from kinframe.notify.services import send_email
-
-    purchase = Purchase.objects.select_related("user").get(pk=purchase_id)
-    if not purchase.user.email:
-        return
-    send_email(
-        to=purchase.user.email,
-        subject=f"Your receipt: {purchase.credits:,} Kinframe credits",
-        template="receipt",
-        context={
-            "purchase": purchase,
-            "user": purchase.user,
-            "amount": dollars(purchase.amount_cents),
-            "test_mode": get_provider(purchase.provider).test_mode,
-        },
-    )

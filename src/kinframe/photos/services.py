@@ -76,6 +76,7 @@ def photo_approve(*, photo: Photo | int, actor: Actor) -> Photo:
     photo.reviewed_at = timezone.now()
     photo.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     audit_log("photo.approved", actor=actor, target=photo)
+    _notify_sender(photo.pk, "photo_delivered")
     events.publish_on_commit(events.PHOTO_DELIVERED, photo_id=photo.pk)
     return photo
 

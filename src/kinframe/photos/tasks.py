@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from kinframe.notify.services import send_email
+from kinframe.notify.notices import Notice, notice_send_or_retry
 
 from .models import Photo
 
 SUBJECTS = {
+    "photo_delivered": "Your photo was delivered",
     "photo_rejected": "Your photo was not accepted; your credits are back",
     "photo_undeliverable": "Your photo could not be delivered; your credits are back",
     "photo_failed": "We could not process your photo; your credits are back",
@@ -28,14 +29,20 @@ def process_photo(photo_id: int) -> None:
 
 
 @task(queue_name="email")
-def notify_sender_of_photo(photo_id: int, template: str) -> None:
-    """Email the sender about what happened to their photo."""
-    photo = Photo.objects.select_related("sender", "inmate", "rejection_reason").get(pk=photo_id)
-    if not photo.sender.email:
-        return
-    send_email(
-        to=photo.sender.email,
+def notify_sender_of_photo(
+    photo_id: int, template: str, attempt: int = 1, already_sent: list[str] | None = None
+) -> None:
+    """Tell the sender what happened to their photo, by the channels they chose."""
+    photo = Photo.objects.select_related("sender", "inmate__facility", "rejection_reason").get(
+        pk=photo_id
+    )
+    notice_send_or_retry(
+        task=notify_sender_of_photo,
+        task_args=(photo_id, template),
+        attempt=attempt,
+        already_sent=already_sent or [],
+        user=photo.sender,
+        notice=Notice(template),
         subject=SUBJECTS[template],
-        template=template,
-        context={"photo": photo, "user": photo.sender},
+        context={"photo": photo},
     )

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import connections as connection_views  # connections engineer
 from .views import credits as credit_views  # payments engineer
 from .views import home
+from .views import notifications as notification_views
 from .views import photos as photo_views  # photos engineer
 
 app_name = "sender"
@@ -31,6 +32,12 @@ urlpatterns = [
     ),
     # --- end connections engineer ---
     # --- payments engineer: balance, buying credits, statement, refunds ---
+    path("notifications/", notification_views.preferences, name="notifications"),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notification_views.unsubscribe,
+        name="unsubscribe",
+    ),
     path("credits/", credit_views.credits, name="credits"),
     path("credits/statement.csv", credit_views.statement_csv, name="statement_csv"),
     path("credits/purchases/<int:purchase_id>/", credit_views.purchase, name="purchase"),
