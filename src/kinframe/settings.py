@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "kinframe.payments",
     "kinframe.photos",
     "kinframe.notify",
+    "kinframe.content",
     "kinframe.custody",
     "kinframe.ops",  # running it: health, metrics, backups, retention, the worker; no audience imports
     "kinframe.devices",

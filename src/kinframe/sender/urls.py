@@ -2,7 +2,7 @@ from django.urls import path
 
 from .views import connections as connection_views  # connections engineer
 from .views import credits as credit_views  # payments engineer
-from .views import home
+from .views import home, trust
 from .views import notifications as notification_views
 from .views import photos as photo_views  # photos engineer
 
@@ -10,6 +10,11 @@ app_name = "sender"
 
 urlpatterns = [
     path("", home.landing, name="landing"),
+    path("terms/", trust.page, {"slug": "terms"}, name="terms"),
+    path("privacy/", trust.page, {"slug": "privacy"}, name="privacy"),
+    path("help/", trust.page, {"slug": "help"}, name="help"),
+    path("contact/", trust.page, {"slug": "contact"}, name="contact"),
+    path("facilities/<slug:code>/photo-rules/", trust.photo_rules, name="photo_rules"),
     path("home/", home.home, name="home"),
     # --- photos engineer: sending, history, the sender's own thumbnails ---
     path("photos/", photo_views.photo_history, name="photos"),
