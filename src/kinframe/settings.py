@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "kinframe.notify",
     "kinframe.content",
     "kinframe.custody",
+    "kinframe.privacy",
     "kinframe.ops",  # running it: health, metrics, backups, retention, the worker; no audience imports
     "kinframe.devices",
     # Audience apps: pages and endpoints for one kind of user.

@@ -1,8 +1,8 @@
 from django.urls import path
 
+from .views import account, home, trust
 from .views import connections as connection_views  # connections engineer
 from .views import credits as credit_views  # payments engineer
-from .views import home, trust
 from .views import notifications as notification_views
 from .views import photos as photo_views  # photos engineer
 
@@ -37,6 +37,9 @@ urlpatterns = [
     ),
     # --- end connections engineer ---
     # --- payments engineer: balance, buying credits, statement, refunds ---
+    path("account/data/", account.account_data, name="account_data"),
+    path("account/data/download/", account.account_download, name="account_download"),
+    path("account/close/", account.account_close_view, name="account_close"),
     path("notifications/", notification_views.preferences, name="notifications"),
     path(
         "notifications/unsubscribe/<str:token>/",
