@@ -106,3 +106,17 @@ def test_a_refused_verification_text_is_a_message_not_a_500(client, twilio):
     )
     assert response.status_code == 200
     assert b"We could not send a text to +14155552671" in response.content
+
+
+def test_a_number_that_cannot_receive_texts_is_not_tried_again(twilio):
+    twilio.status = 400  # Twilio's 21211: invalid 'To' number
+    with pytest.raises(SmsError) as refused:
+        send_sms(to="+14155552671", body="hello")
+    assert refused.value.retryable is False
+
+
+def test_twilio_being_down_is_worth_another_try(twilio):
+    twilio.status = 503
+    with pytest.raises(SmsError) as refused:
+        send_sms(to="+14155552671", body="hello")
+    assert refused.value.retryable is True

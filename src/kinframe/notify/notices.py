@@ -135,7 +135,8 @@ def notice_send(*, user, notice: Notice, subject: str, context: dict[str, Any]) 
                 send_sms(to=user.phone, body=body)
         except (SmsError, OSError) as exc:
             logger.warning("Notice %s to user %s by %s failed: %s", notice, user.pk, channel, exc)
-            failed = exc
+            if getattr(exc, "retryable", True):
+                failed = exc
             continue
         sent.append(channel)
     if failed is not None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
-import urllib.parse
-import urllib.request
 from typing import Protocol
 
 from django.conf import settings
@@ -17,7 +13,12 @@ logger = logging.getLogger(__name__)
 
 
 class SmsError(Exception):
-    pass
+    """The text was not sent. ``retryable`` says whether trying again later may work (the carrier
+    or Twilio was busy or down) or not (a number that cannot receive texts)."""
+
+    def __init__(self, message: str, *, retryable: bool = True):
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class SmsBackend(Protocol):
@@ -29,24 +30,31 @@ class ConsoleSmsBackend:
         print(f"SMS to {to}: {body}", flush=True)
 
 
+#: Twilio answers these when the request itself is wrong for good (bad or unreachable number,
+#: opted out); anything else, and every 429 or 5xx, may work later.
+TWILIO_PERMANENT_CODES = frozenset({21211, 21214, 21408, 21610, 21612, 21614})
+
+
 class TwilioSmsBackend:
-    """Twilio's Messages API over plain HTTPS, so no extra dependency is needed."""
+    """Twilio's Messages API through the official ``twilio`` package."""
 
     def send(self, *, to: str, body: str) -> None:
-        sid = settings.TWILIO_ACCOUNT_SID
-        url = f"{settings.TWILIO_API_BASE}/2010-04-01/Accounts/{sid}/Messages.json"
-        data = urllib.parse.urlencode(
-            {"To": to, "From": settings.TWILIO_FROM_NUMBER, "Body": body}
-        ).encode()
-        token = base64.b64encode(f"{sid}:{settings.TWILIO_AUTH_TOKEN}".encode()).decode()
-        request = urllib.request.Request(  # noqa: S310 - the URL is the configured Twilio API
-            url, data=data, headers={"Authorization": f"Basic {token}"}
-        )
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+        from twilio.rest import Client
+
+        client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        client.api.base_url = settings.TWILIO_API_BASE  # tests point it at a local stand-in
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                json.load(response)
-        except Exception as exc:
-            raise SmsError(f"Twilio refused the message: {exc}") from exc
+            client.messages.create(to=to, from_=settings.TWILIO_FROM_NUMBER, body=body)
+        except TwilioRestException as exc:
+            permanent = exc.code in TWILIO_PERMANENT_CODES or (
+                400 <= exc.status < 500 and exc.status != 429
+            )
+            raise SmsError(
+                f"Twilio refused the message: {exc.msg}", retryable=not permanent
+            ) from exc
+        except (TwilioException, OSError) as exc:
+            raise SmsError(f"Twilio could not be reached: {exc}") from exc
 
 
 BACKENDS: dict[str, type[SmsBackend]] = {"console": ConsoleSmsBackend, "twilio": TwilioSmsBackend}
