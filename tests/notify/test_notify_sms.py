@@ -30,7 +30,9 @@ class FakeTwilio(BaseHTTPRequestHandler):
             }
         )
         body = json.dumps({"sid": "SM123", "status": "queued"}).encode()
-        if FakeTwilio.status >= 400:
+        if FakeTwilio.status >= 500:
+            body = json.dumps({"code": 20500, "message": "Internal Server Error"}).encode()
+        elif FakeTwilio.status >= 400:
             body = json.dumps({"code": 21211, "message": "Invalid 'To' Phone Number"}).encode()
         self.send_response(FakeTwilio.status)
         self.send_header("Content-Type", "application/json")
