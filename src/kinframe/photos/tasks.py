@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import close_old_connections, connection
 from django_tasks import task
 
 from kinframe.notify.services import send_email
@@ -20,10 +21,14 @@ def process_photo(photo_id: int) -> None:
     """Clean and shrink a received photo so staff can review it (see ``photo_process``).
 
     An unexpected error is re-raised so the backend records the task as failed; ``photo_process``
-    has already queued the retry (or, on the last attempt, failed and refunded the photo).
+    has already scheduled the retry (or, on the last attempt, failed and refunded the photo).
     """
-    from .services import photo_process
+    from .processing import photo_process
 
+    # A worker runs tasks in one long-lived process: a connection the database dropped since the
+    # last task is replaced here rather than failing this photo (never inside a transaction).
+    if not connection.in_atomic_block:
+        close_old_connections()
     photo_process(photo_id=photo_id)
 
 
