@@ -48,8 +48,10 @@ RETRY_BACKOFF_SECONDS = (30, 120, 600)
 #: Pauses between retries after storage or database errors grow from the first to the last.
 INFRA_BACKOFF_MIN = timedelta(seconds=30)
 INFRA_BACKOFF_MAX = timedelta(minutes=30)
-#: A queued photo nobody claimed for this long is queued again (the queue may have lost its task).
-UNCLAIMED_BACKSTOP = timedelta(minutes=10)
+#: A queued photo nobody claimed for a while is queued again, in case the queue lost its task
+#: (a dropped connection between COMMIT and the enqueue, or a worker that died before claiming).
+#: The wait doubles with the photo's age, so a long backlog is not queued over and over.
+UNCLAIMED_BACKSTOP_MAX = timedelta(minutes=30)
 GENERIC_FAILURE_MESSAGE = "Something went wrong on our side while preparing this photo."
 #: Errors of the machinery rather than of the image: retried for PHOTO_INFRA_RETRY_HOURS.
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OSError, DatabaseError, InterfaceError)
@@ -65,9 +67,17 @@ def claim_timeout() -> timedelta:
     return timedelta(seconds=settings.PHOTO_CLAIM_TIMEOUT_SECONDS)
 
 
-def requeue_backstop(now: datetime | None = None) -> datetime:
-    """When to queue a photo again if its task is lost and no worker ever claims it."""
-    return (now or timezone.now()) + UNCLAIMED_BACKSTOP
+def requeue_backstop(now: datetime | None = None, *, sent_at: datetime | None = None) -> datetime:
+    """When to queue a photo again if its task is lost and no worker claims it.
+
+    Twice the claim timeout after the send (two minutes by default), then the photo's age, up to
+    half an hour: each re-queue of a photo that is merely waiting in a backlog doubles the wait.
+    """
+    now = now or timezone.now()
+    wait = 2 * claim_timeout()
+    if sent_at is not None:
+        wait = max(wait, min(now - sent_at, UNCLAIMED_BACKSTOP_MAX))
+    return now + wait
 
 
 def lock_photo(photo: Photo | int) -> Photo:
@@ -389,11 +399,11 @@ def photos_requeue_stuck(*, now: datetime | None = None) -> int:
             logger.warning("Photo %s: its worker stopped; queued again", pk)
             count += queue_processing(pk)
     due = received.filter(claimed_at__isnull=True).filter(
-        Q(requeue_at__lte=now) | Q(requeue_at__isnull=True, created_at__lt=now - UNCLAIMED_BACKSTOP)
+        Q(requeue_at__lte=now) | Q(requeue_at__isnull=True, created_at__lt=now - claim_timeout())
     )
-    for pk, requeue_at in due.values_list("pk", "requeue_at"):
+    for pk, requeue_at, sent_at in due.values_list("pk", "requeue_at", "created_at"):
         taken = received.filter(pk=pk, claimed_at__isnull=True, requeue_at=requeue_at).update(
-            requeue_at=requeue_backstop(now)
+            requeue_at=requeue_backstop(now, sent_at=sent_at)
         )
         if taken:
             count += queue_processing(pk)
