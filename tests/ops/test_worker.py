@@ -10,14 +10,14 @@ from django.core.management import call_command
 from django.db import InterfaceError, OperationalError
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResultQuerySet
-from tests.actors import as_sender
-from tests.factories import give_credits
-from tests.photos.photo_helpers import jpeg_upload
 
 from kinframe.ops.supervisor import Supervised
 from kinframe.ops.task_worker import PhotoUpkeep
 from kinframe.photos.models import Photo
 from kinframe.photos.services import photo_send
+from tests.actors import as_sender
+from tests.factories import give_credits
+from tests.photos.photo_helpers import jpeg_upload
 
 DATABASE_TASKS = {
     "default": {
@@ -76,10 +76,13 @@ def test_the_worker_runs_the_reaper_every_interval_and_the_sweeper_hourly(settin
 
 def test_the_upkeep_survives_a_database_error(settings):
     now = [0.0]
-    with mock.patch(
-        "kinframe.ops.task_worker.photos_requeue_stuck",
-        side_effect=[OperationalError("gone"), 3],
-    ) as reap, mock.patch("kinframe.ops.task_worker.photo_files_sweep_orphans", return_value=0):
+    with (
+        mock.patch(
+            "kinframe.ops.task_worker.photos_requeue_stuck",
+            side_effect=[OperationalError("gone"), 3],
+        ) as reap,
+        mock.patch("kinframe.ops.task_worker.photo_files_sweep_orphans", return_value=0),
+    ):
         upkeep = PhotoUpkeep(clock=lambda: now[0])
         upkeep.run_due()
         now[0] += settings.PHOTO_REAPER_INTERVAL_SECONDS
@@ -99,9 +102,7 @@ def test_serve_starts_the_worker_again_when_it_exits(tmp_path):
     worker = Supervised("task worker", command, first_pause=0.05, max_pause=0.2).start()
     try:
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and (
-            not starts.exists() or len(starts.read_text()) < 3
-        ):
+        while time.monotonic() < deadline and (not starts.exists() or len(starts.read_text()) < 3):
             time.sleep(0.05)
     finally:
         worker.stop()

@@ -26,13 +26,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from PIL import Image
-from tests.actors import as_sender
-from tests.factories import give_credits
 
 from kinframe.credits.models import LedgerEntry
 from kinframe.photos.errors import PhotoStorageUnavailable
 from kinframe.photos.models import Photo
 from kinframe.photos.services import photo_send
+from tests.actors import as_sender
+from tests.factories import give_credits
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +73,7 @@ def start_worker(storage) -> subprocess.Popen:
         "PHOTO_REAPER_INTERVAL_SECONDS": "1",
         "LOG_LEVEL": "WARNING",
     }
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [sys.executable, "-m", "kinframe.cli", "worker"], env=env, stdin=subprocess.DEVNULL
     )
 

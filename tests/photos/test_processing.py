@@ -7,8 +7,8 @@ from unittest import mock
 
 import pytest
 import time_machine
-from django.core.files.storage import FileSystemStorage
 from django.core import mail
+from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 from django.utils import timezone
 from tests.actors import SYSTEM, as_sender
@@ -78,9 +78,9 @@ def test_damaged_photo_fails_refunds_once_and_emails(
 
 def run_reaper_later(seconds: float, capture) -> int:
     """What the worker's reaper does ``seconds`` from now (tests run queued tasks at once)."""
-    with time_machine.travel(timezone.now() + timedelta(seconds=seconds), tick=False):
-        with capture(execute=True):
-            return photos_requeue_stuck()
+    later = timezone.now() + timedelta(seconds=seconds)
+    with time_machine.travel(later, tick=False), capture(execute=True):
+        return photos_requeue_stuck()
 
 
 def test_unexpected_errors_are_retried_then_fail_with_one_refund(

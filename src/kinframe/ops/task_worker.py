@@ -11,6 +11,7 @@ With the RQ backend the same upkeep runs in a thread beside RQ's worker (see the
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -18,11 +19,12 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, close_old_connections, connections
+from django.db import DatabaseError, InterfaceError, connections
 from django_tasks_db.management.commands.db_worker import Worker as DatabaseWorker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from kinframe.db import close_broken_connections
 from kinframe.photos.files import photo_files_sweep_orphans
 from kinframe.photos.processing import photos_requeue_stuck
 
@@ -37,10 +39,8 @@ CONNECTION_ERRORS = (DatabaseError, InterfaceError)
 def _drop_broken_connections() -> None:
     """Close every connection so the next query opens a fresh one (closing a dead one can fail)."""
     for conn in connections.all(initialized_only=True):
-        try:
+        with contextlib.suppress(Exception):  # it is dead already; closing only tidies up
             conn.close()
-        except Exception:  # noqa: S110 - it is dead already; closing is only tidying up
-            pass
 
 
 class PhotoUpkeep:
@@ -99,9 +99,7 @@ class ResilientDatabaseWorker(DatabaseWorker):
                 done = self.tick()
             except CONNECTION_ERRORS as exc:
                 pause = self.backoff.next()
-                logger.warning(
-                    "Worker lost the database (%s); reconnecting in %.1f s", exc, pause
-                )
+                logger.warning("Worker lost the database (%s); reconnecting in %.1f s", exc, pause)
                 _drop_broken_connections()
                 time.sleep(pause)
                 continue
@@ -111,7 +109,7 @@ class ResilientDatabaseWorker(DatabaseWorker):
 
     def tick(self) -> bool:
         """Run the upkeep if due and at most one task; True when a batch worker should stop."""
-        close_old_connections()  # a connection the database dropped while we slept
+        close_broken_connections()  # kept open between tasks; replaced once it is broken
         if self.upkeep is not None:
             self.upkeep.run_due()
         tasks = DBTaskResult.objects.ready().filter(
@@ -134,7 +132,6 @@ class ResilientDatabaseWorker(DatabaseWorker):
             return True
         if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
             return True
-        close_old_connections()
         if self.running and task_result is None:
             time.sleep(self.interval)
         return False

@@ -29,11 +29,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, Error, InterfaceError, connection, transaction
 from django.db.models import F, Q
+from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 
 from kinframe.audit.actors import SYSTEM
 from kinframe.audit.services import audit_log
 from kinframe.credits.services import credits_refund_photo
+from kinframe.db import close_broken_connections
 
 from .files import delete_file, named_by_a_photo
 from .imaging import ProcessedImage, UnsupportedImage, process_image
@@ -198,7 +200,11 @@ def photo_process(*, photo_id: int) -> Photo | None:
     error schedules a retry and re-raises, so the task is recorded as failed.
     Returns the photo, or None when there was nothing to do (or a retry was scheduled).
     """
-    claim = _claim(photo_id)
+    try:
+        claim = _claim(photo_id)
+    except Error:  # the connection died while the worker was idle: one fresh try
+        close_broken_connections()
+        claim = _claim(photo_id)
     if claim is None:
         return None
     photo = Photo.objects.get(pk=photo_id)
@@ -246,7 +252,7 @@ def _delete_unnamed(names: list[str]) -> None:
     if not names:
         return
     try:
-        connection.close_if_unusable_or_obsolete()
+        close_broken_connections()
         keep = named_by_a_photo(names)
     except Error:
         return  # nobody can tell now: the orphan sweeper removes them later if unnamed
@@ -269,7 +275,8 @@ def _retry_later(photo: Photo, *, claim: datetime, infrastructure: bool) -> None
             _fail_quietly(photo.pk, claim)
             return
         pause = min(max(age, INFRA_BACKOFF_MIN), INFRA_BACKOFF_MAX)
-        attempts = F("processing_attempts") - 1  # not the photo's fault: this one does not count
+        # Not the photo's fault: this attempt does not count.
+        attempts: F | CombinedExpression = F("processing_attempts") - 1
     else:
         if photo.processing_attempts >= MAX_PROCESSING_ATTEMPTS:
             logger.exception(
@@ -281,7 +288,7 @@ def _retry_later(photo: Photo, *, claim: datetime, infrastructure: bool) -> None
         pause = timedelta(seconds=RETRY_BACKOFF_SECONDS[max(index, 0)])
         attempts = F("processing_attempts")
     try:
-        connection.close_if_unusable_or_obsolete()
+        close_broken_connections()
         Photo.objects.filter(pk=photo.pk, status=Photo.Status.RECEIVED, claimed_at=claim).update(
             claimed_at=None,
             claim_heartbeat_at=None,

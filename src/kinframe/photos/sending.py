@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from functools import partial
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, close_old_connections, transaction
+from django.db import DatabaseError, InterfaceError, transaction
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 from kinframe.connections.models import Connection
 from kinframe.credits.services import credits_charge_photo
+from kinframe.db import close_broken_connections
 from kinframe.facilities.models import Inmate
 
 from .errors import PhotoSendError, PhotoStorageUnavailable
@@ -183,7 +184,7 @@ def _committed(photos: list[Photo]) -> bool | None:
     if not photos or transaction.get_connection().in_atomic_block:
         return False  # a savepoint inside someone else's transaction: it did not commit
     try:
-        close_old_connections()  # drop the broken connection; the query below opens a new one
+        close_broken_connections()  # a dropped connection: the query below opens a new one
         public_ids = [photo.public_id for photo in photos]
         found = Photo.objects.filter(public_id__in=public_ids).count()
     except INFRASTRUCTURE_ERRORS:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import close_old_connections, connection
 from django_tasks import task
 
+from kinframe.db import close_broken_connections
 from kinframe.notify.services import send_email
 
 from .models import Photo
@@ -26,9 +26,8 @@ def process_photo(photo_id: int) -> None:
     from .processing import photo_process
 
     # A worker runs tasks in one long-lived process: a connection the database dropped since the
-    # last task is replaced here rather than failing this photo (never inside a transaction).
-    if not connection.in_atomic_block:
-        close_old_connections()
+    # last task is replaced here rather than failing this photo.
+    close_broken_connections()
     photo_process(photo_id=photo_id)
 
 

@@ -24,15 +24,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--burst", action="store_true", help="Stop when the queues are empty.")
         parser.add_argument(
+            "--interval",
+            type=float,
+            default=0.5,
+            help="Database only: seconds between looks at an empty queue (default: %(default)s).",
+        )
+        parser.add_argument(
             "--worker-class",
             default=RQ_WORKER_CLASS,
             help="RQ only: the worker class (default: %(default)s, no fork per job).",
         )
 
-    def handle(self, *args, burst: bool, worker_class: str, **options):
+    def handle(self, *args, burst: bool, interval: float, worker_class: str, **options):
         queues = list(settings.TASKS["default"]["QUEUES"])
         if settings.TASK_BACKEND == "database":
-            run_database_worker(queues=queues, burst=burst)
+            run_database_worker(queues=queues, burst=burst, interval=interval)
         elif settings.TASK_BACKEND == "rq":
             self._run_rq(queues, burst=burst, worker_class=worker_class)
         else:

@@ -1,0 +1,236 @@
+"""Benchmark the task worker: a batch of real-size photos through 1 vs 2 `kinframe worker`s.
+
+Run with ``make bench-workers`` (``.venv/bin/python bench/workers.py``). See ``bench/README.md``.
+
+Issue 13: RQ's forking worker spent 98 ms per photo around a 31 ms ``process_image`` (fork,
+re-import, re-harden pyvips) and two workers took 0.62 of one worker's time. The workers are now
+non-forking (the database backend's loop, and RQ's SimpleWorker). This measures, on the database
+backend:
+
+* **wall time** of a batch of ``--photos`` 12 MP phone JPEGs (4032x3024, ~2.8 MB, made as in
+  ``bench/imaging.py``) from the moment their tasks are queued until every photo is waiting for
+  review, with 1 and with 2 worker processes, already started and idle (their start-up is not
+  the thing measured). Repeats are interleaved (1, 2, 1, 2, ...) so drift in the machine's load
+  hits both alike; median and spread (min-max) are reported, and the ratio of the medians
+  (target <= 0.6, i.e. two workers at least 1.67x one);
+* **per-photo overhead** around ``process_image``: one worker's wall time per photo against the
+  median time of ``process_image`` itself on the same photo in this process (target < 30%).
+  The overhead is the task claim, reading the original, writing the display and thumbnail, the
+  result's transaction with its audit event, and deleting the original.
+
+Database: ``DATABASE_URL`` if set (PostgreSQL, as when scaling out; use a database of its own,
+which the bench fills and empties), else a temporary SQLite file. Storage is a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.factories
+WORKDIR = Path(tempfile.mkdtemp(prefix="kinframe-bench-workers-"))
+ENV = {
+    "KINFRAME_TESTING": "1",  # test password hashers and settings; the task backend is set below
+    "TASK_BACKEND": "database",
+    "STORAGE_BACKEND": "local",
+    "PRIVATE_MEDIA_ROOT": str(WORKDIR / "private"),
+    "KINFRAME_DATA_DIR": str(WORKDIR),
+    "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{WORKDIR / 'bench.sqlite3'}",
+    "LOG_LEVEL": "ERROR",
+    # One libvips thread per worker: N workers on N cores, rather than each spreading over all.
+    "VIPS_CONCURRENCY": "1",
+    "DJANGO_SETTINGS_MODULE": "kinframe.settings",
+}
+os.environ.update(ENV)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from kinframe.photos.imaging import process_image  # noqa: E402
+from kinframe.photos.models import Photo  # noqa: E402
+
+
+def phone_jpeg() -> bytes:
+    """A 12 MP phone-like JPEG: a real photo enlarged, with grain (see bench/imaging.py)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    heic = ROOT / "tests" / "fixtures" / "photos" / "heic_IMG_5195.HEIC"
+    import pi_heif
+
+    pi_heif.register_heif_opener()
+    photo = Image.open(heic).convert("RGB").transpose(Image.Transpose.ROTATE_90)
+    photo = photo.resize((4032, 3024), Image.Resampling.LANCZOS)
+    grain = np.random.default_rng(12).normal(0, 3.0, (3024, 4032, 1))
+    pixels = np.clip(np.asarray(photo, dtype=np.float32) + grain, 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def make_sender():
+    from tests.factories import ConnectionFactory, give_credits
+
+    connection_ = ConnectionFactory()
+    give_credits(connection_.sender, 10_000_000)
+    return connection_
+
+
+def send_batch(connection_, data: bytes, count: int) -> list[int]:
+    """``count`` photos sent and charged, their tasks not yet queued (workers wait idle)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.actors import as_sender
+
+    from kinframe.photos.services import photo_send
+
+    ids = []
+    with transaction.atomic():  # tasks are queued on commit: discard them, queue them later
+        for n in range(count):
+            upload = SimpleUploadedFile(f"{n}.jpg", data, content_type="image/jpeg")
+            ids.append(
+                photo_send(
+                    actor=as_sender(connection_.sender), connection=connection_, upload=upload
+                ).pk
+            )
+        connection.run_on_commit = []
+    return ids
+
+
+def queue_batch(ids: list[int]) -> None:
+    from kinframe.photos.tasks import process_photo
+
+    with transaction.atomic():
+        for pk in ids:
+            process_photo.enqueue(pk)
+
+
+def start_workers(count: int) -> list[subprocess.Popen]:
+    command = [sys.executable, "-m", "kinframe.cli", "worker", "--interval", "0.05"]
+    return [
+        subprocess.Popen(command, env={**os.environ}, stdin=subprocess.DEVNULL)
+        for _ in range(count)
+    ]
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.wait(timeout=30)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux: /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_batch(workers: int, connection_, data: bytes, photos: int) -> tuple[float, float]:
+    """Wall time of the batch, and the CPU time its workers spent on it."""
+    ids = send_batch(connection_, data, photos)
+    processes = start_workers(workers)
+    try:
+        time.sleep(4)  # started, imported, idle and polling
+        cpu_before = sum(cpu_seconds(p.pid) for p in processes)
+        started = time.perf_counter()
+        queue_batch(ids)
+        while Photo.objects.filter(pk__in=ids, status=Photo.Status.RECEIVED).exists():
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - started
+        cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu_before
+    finally:
+        stop_workers(processes)
+    done = Photo.objects.filter(pk__in=ids, status=Photo.Status.PENDING_REVIEW).count()
+    if done != len(ids):
+        raise SystemExit(f"only {done} of {len(ids)} photos reached review")
+    return elapsed, cpu
+
+
+def spread(values: list[float]) -> str:
+    return (
+        f"median {statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f})"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    connection_ = make_sender()
+    data = phone_jpeg()
+    print(
+        f"Database: {connection.vendor}; {args.photos} photos of {len(data) / 1e6:.1f} MB per batch"
+    )
+
+    bare, bare_cpu = [], []
+    for _ in range(12):
+        started, cpu = time.perf_counter(), time.process_time()
+        process_image(data, max_bytes=30_000_000, max_pixels=100_000_000)
+        bare.append(time.perf_counter() - started)
+        bare_cpu.append(time.process_time() - cpu)
+    bare_median, bare_cpu_median = statistics.median(bare[2:]), statistics.median(bare_cpu[2:])
+
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    cpus: dict[int, list[float]] = {1: [], 2: []}
+    for repeat in range(args.repeats):
+        for workers in (1, 2):
+            wall, cpu = run_batch(workers, connection_, data, args.photos)
+            walls[workers].append(wall)
+            cpus[workers].append(cpu / args.photos)
+            print(
+                f"  repeat {repeat + 1}: {workers} worker(s) {wall:.2f} s, "
+                f"{cpu / args.photos * 1000:.0f} ms CPU per photo",
+                flush=True,
+            )
+
+    one, two = statistics.median(walls[1]), statistics.median(walls[2])
+    ratios = [b / a for a, b in zip(walls[1], walls[2], strict=True)]
+    per_photo = one / args.photos
+    cpu_per_photo = statistics.median(cpus[1])
+    overhead = cpu_per_photo / bare_cpu_median - 1
+    print(
+        f"process_image alone (this process): median {bare_median * 1000:.0f} ms wall, "
+        f"{bare_cpu_median * 1000:.0f} ms CPU per photo"
+    )
+    print(f"1 worker : {spread(walls[1])}; {per_photo * 1000:.0f} ms wall per photo")
+    print(f"2 workers: {spread(walls[2])}")
+    print(
+        f"ratio 2/1: {two / one:.2f} of the medians (per repeat: min {min(ratios):.2f}, "
+        f"max {max(ratios):.2f}); target <= 0.60"
+    )
+    print(
+        f"worker CPU per photo: median {cpu_per_photo * 1000:.0f} ms (min "
+        f"{min(cpus[1]) * 1000:.0f}, max {max(cpus[1]) * 1000:.0f}); overhead around "
+        f"process_image {overhead:.0%} of its CPU; target < 30%"
+    )
+    print(f"wall per photo against process_image's wall: {per_photo / bare_median - 1:+.0%}")
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    ok = two / one <= 0.6 and overhead < 0.3
+    print("targets met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    try:
+        raise SystemExit(main())
+    finally:
+        import shutil
+
+        if not os.environ.get("KEEP_BENCH_FILES"):
+            shutil.rmtree(WORKDIR, ignore_errors=True)
