@@ -138,12 +138,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_until_idle(processes: list[subprocess.Popen], timeout: float = 120) -> None:
+    """Wait until every worker has finished starting: its CPU time stops growing."""
+    deadline = time.monotonic() + timeout
+    last = [cpu_seconds(p.pid) for p in processes]
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = [cpu_seconds(p.pid) for p in processes]
+        if all(b - a < 0.1 for a, b in zip(last, now, strict=True)):
+            return
+        last = now
+    raise SystemExit("the workers did not settle")
+
+
 def run_batch(workers: int, connection_, data: bytes, photos: int) -> tuple[float, float]:
     """Wall time of the batch, and the CPU time its workers spent on it."""
     ids = send_batch(connection_, data, photos)
     processes = start_workers(workers)
     try:
-        time.sleep(4)  # started, imported, idle and polling
+        wait_until_idle(processes)  # started, imported, warmed up and polling
         cpu_before = sum(cpu_seconds(p.pid) for p in processes)
         started = time.perf_counter()
         queue_batch(ids)
@@ -185,7 +198,7 @@ def run_bare(processes: int, path: Path, photos: int) -> tuple[float, float]:
         )
         for _ in range(processes)
     ]
-    time.sleep(2)
+    wait_until_idle(children)
     cpu_before = sum(cpu_seconds(c.pid) for c in children)
     started = time.perf_counter()
     for child in children:

@@ -26,7 +26,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from kinframe.db import close_broken_connections
 from kinframe.photos.files import photo_files_sweep_orphans
-from kinframe.photos.processing import photos_requeue_stuck
+from kinframe.photos.processing import photos_requeue_stuck, processing_warm_up
 
 from .backoff import Backoff
 
@@ -152,6 +152,7 @@ def run_database_worker(*, queues: list[str], burst: bool, interval: float = 0.5
         excluded_queue_names=[],
         upkeep=PhotoUpkeep(),
     )
+    processing_warm_up()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     if threading.current_thread() is threading.main_thread():
         worker.configure_signals()

@@ -19,6 +19,7 @@ The reaper (``photos_requeue_stuck``), which every worker runs every
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -114,6 +115,23 @@ def queue_processing(photo_id: int) -> bool:
             logger.warning("Could not mark photo %s for requeue", photo_id, exc_info=True)
         return False
     return True
+
+
+def processing_warm_up() -> None:
+    """Load libvips and everything processing touches before the first photo, not during it.
+
+    A worker calls this once when it starts, so the first photo of a batch does not pay for
+    importing and hardening pyvips (issue 13: the forking worker paid that for every photo).
+    """
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "gray").save(buffer, "JPEG")
+    process_image(
+        buffer.getvalue(),
+        max_bytes=settings.PHOTO_MAX_UPLOAD_BYTES,
+        max_pixels=settings.PHOTO_MAX_PIXELS,
+    )
 
 
 # --- Claims ----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from kinframe.ops.task_worker import PhotoUpkeep, run_database_worker
+from kinframe.photos.processing import processing_warm_up
 
 # django-tasks-rq wraps each RQ job in its own Job class; a worker must load jobs with it.
 RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
@@ -49,6 +50,7 @@ class Command(BaseCommand):
     def _run_rq(self, queues: list[str], *, burst: bool, worker_class: str) -> None:
         from django_rq.management.commands.rqworker import Command as RQWorkerCommand
 
+        processing_warm_up()
         upkeep = PhotoUpkeep()
         stop = threading.Event()
         if burst:
