@@ -115,3 +115,20 @@ def test_full_or_read_only_storage_answers_503_on_the_page_and_by_xhr(
     assert xhr.json() == {"ok": False, "message": STORAGE_MESSAGE}
     assert (balance_of(sender), Photo.objects.count(), charges(sender)) == (500, 0, 0)
     assert stored_files(private_storage) == []
+
+
+def test_when_nobody_can_tell_whether_the_send_committed_the_files_stay_and_the_sender_is_told(
+    client, sender, connection_, private_storage
+):
+    give_credits(sender, 500)
+    client.force_login(sender)
+    with (
+        mock.patch.object(BaseDatabaseWrapper, "commit", _lose_the_commit),
+        mock.patch("kinframe.photos.sending._committed", return_value=None),
+    ):
+        response = client.post(send_url(connection_), {"photos": [jpeg_upload()]}, **XHR)
+    assert response.status_code == 503
+    assert "couldn't confirm" in response.json()["message"]
+    assert "nothing was charged" not in response.json()["message"]
+    # Kept for the orphan sweeper to judge once the database answers again.
+    assert len(stored_files(private_storage)) == 1
