@@ -44,11 +44,15 @@ DATABASE_TASKS = {
 }
 FINAL_WITHIN = 60  # seconds
 SENDS = 12
+CLAIM_TIMEOUT = 3  # seconds
 
 
 @pytest.fixture
 def database_tasks(on_postgres):
-    with override_settings(TASK_BACKEND="database", TASKS=DATABASE_TASKS):
+    # The claim timeout also sets when a photo whose task was lost is queued again (at the send).
+    with override_settings(
+        TASK_BACKEND="database", TASKS=DATABASE_TASKS, PHOTO_CLAIM_TIMEOUT_SECONDS=CLAIM_TIMEOUT
+    ):
         yield
     connection.close()  # it may have been terminated; teardown opens a fresh one
 
@@ -69,7 +73,7 @@ def start_worker(storage) -> subprocess.Popen:
         "TASK_BACKEND": "database",
         "STORAGE_BACKEND": "local",
         "PRIVATE_MEDIA_ROOT": str(storage),
-        "PHOTO_CLAIM_TIMEOUT_SECONDS": "3",
+        "PHOTO_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT),
         "PHOTO_REAPER_INTERVAL_SECONDS": "1",
         "LOG_LEVEL": "WARNING",
     }

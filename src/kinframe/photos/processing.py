@@ -108,6 +108,7 @@ def queue_processing(photo_id: int) -> bool:
     except Exception:
         logger.warning("Could not queue photo %s; the reaper will", photo_id, exc_info=True)
         try:
+            close_broken_connections()  # the queue may be the database, on a dropped connection
             Photo.objects.filter(pk=photo_id, claimed_at__isnull=True).update(
                 requeue_at=timezone.now()
             )
