@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -118,11 +119,29 @@ def queue_batch(ids: list[int]) -> None:
 
 
 def start_workers(count: int) -> list[subprocess.Popen]:
+    """Start ``count`` workers and return once each has warmed up and entered its loop."""
     command = [sys.executable, "-m", "kinframe.cli", "worker", "--interval", "0.05"]
-    return [
-        subprocess.Popen(command, env={**os.environ}, stdin=subprocess.DEVNULL)
+    env = {**os.environ, "LOG_LEVEL": "INFO"}
+    processes = [
+        subprocess.Popen(
+            command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         for _ in range(count)
     ]
+    for process in processes:
+        ready = threading.Event()
+        threading.Thread(target=_drain, args=(process, ready), daemon=True).start()
+        if not ready.wait(300):
+            raise SystemExit("a worker did not start")
+    return processes
+
+
+def _drain(process: subprocess.Popen, ready: threading.Event) -> None:
+    """Read the worker's log (so its pipe never fills) and note when its loop starts."""
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "Starting worker" in line:
+            ready.set()
 
 
 def stop_workers(workers: list[subprocess.Popen]) -> None:
@@ -156,7 +175,6 @@ def run_batch(workers: int, connection_, data: bytes, photos: int) -> tuple[floa
     ids = send_batch(connection_, data, photos)
     processes = start_workers(workers)
     try:
-        wait_until_idle(processes)  # started, imported, warmed up and polling
         cpu_before = sum(cpu_seconds(p.pid) for p in processes)
         started = time.perf_counter()
         queue_batch(ids)
