@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_NO_PROGRESS := 1
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test test-fast test-e2e lint format bench browser clean
+.PHONY: install run test test-fast test-e2e lint format bench bench-workers browser clean
 
 $(BIN)/uv:
 	python3 -m venv $(VENV)
@@ -55,6 +55,10 @@ format: install
 
 bench: install
 	$(BIN)/python bench/imaging.py
+
+# The task worker: a batch of 12 MP photos through 1 vs 2 worker processes (see bench/README.md).
+bench-workers: install
+	$(BIN)/python bench/workers.py
 
 clean:
 	rm -rf $(VENV) var artifacts

@@ -6,6 +6,7 @@ so it sees the test database.
 """
 
 import os
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -51,8 +52,11 @@ def test_a_sent_photo_waits_in_redis_until_an_rq_worker_processes_it(rq_backend,
     assert queue.count == 1  # queued in Redis, not run in this process
     assert Photo.objects.get(pk=photo.pk).status == Photo.Status.RECEIVED
 
-    # What `kinframe worker` runs on each host; SimpleWorker keeps the job in this process's database.
-    call_command("worker", burst=True, worker_class="rq.worker.SimpleWorker")
+    # What `kinframe worker` runs on each host: RQ's SimpleWorker by default (no fork per job),
+    # which also keeps the job in this process's test database.
+    with mock.patch("rq.worker.Worker.fork_work_horse") as fork:
+        call_command("worker", burst=True)
+    fork.assert_not_called()
     assert queue.count == 0
 
     photo.refresh_from_db()
@@ -60,3 +64,24 @@ def test_a_sent_photo_waits_in_redis_until_an_rq_worker_processes_it(rq_backend,
     assert photo.image
     assert photo.thumbnail
     assert not photo.original  # kept only until processing ends
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_an_rq_worker_requeues_a_photo_whose_worker_died(rq_backend, connection_):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    give_credits(connection_.sender, 500)
+    photo = photo_send(
+        actor=as_sender(connection_.sender), connection=connection_, upload=jpeg_upload()
+    )
+    rq_backend.get_connection("photos").flushdb()  # the job died with its worker
+    dead = timezone.now() - timedelta(minutes=2)
+    Photo.objects.filter(pk=photo.pk).update(claimed_at=dead, claim_heartbeat_at=dead)
+
+    call_command("worker", burst=True)
+
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.PENDING_REVIEW

@@ -259,6 +259,16 @@ PHOTO_DEFAULT_PRICE = env_int("PHOTO_DEFAULT_PRICE", 100)
 PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 100_000_000)
 PHOTO_MAX_PER_SEND = env_int("PHOTO_MAX_PER_SEND", 10)
+# A worker renews its claim on a photo while it works (every third of the timeout); a claim not
+# renewed for this long belongs to a worker that died, and the reaper queues the photo again.
+PHOTO_CLAIM_TIMEOUT_SECONDS = env_int("PHOTO_CLAIM_TIMEOUT_SECONDS", 60)
+# How often each worker runs the reaper (stale claims, retries that are due, lost tasks).
+PHOTO_REAPER_INTERVAL_SECONDS = env_int("PHOTO_REAPER_INTERVAL_SECONDS", 15)
+# A photo that meets a storage or database error is retried, with growing pauses, for this long
+# after it was sent; only then is it failed and refunded. A damaged image fails at once.
+PHOTO_INFRA_RETRY_HOURS = env_int("PHOTO_INFRA_RETRY_HOURS", 24)
+# How often a worker removes stored files that no photo names (left by a crash mid-write).
+PHOTO_ORPHAN_SWEEP_SECONDS = env_int("PHOTO_ORPHAN_SWEEP_SECONDS", 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

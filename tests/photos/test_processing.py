@@ -1,9 +1,14 @@
 """Processing: received -> pending_review, or failed with one refund; retries; crash recovery."""
 
+import errno
+import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+import time_machine
 from django.core import mail
+from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 from django.utils import timezone
 from tests.actors import SYSTEM, as_sender
@@ -17,7 +22,7 @@ from tests.photos.photo_helpers import (
     upload,
 )
 
-from kinframe.photos import services
+from kinframe.photos import processing, services
 from kinframe.photos.models import Photo
 from kinframe.photos.services import (
     photo_approve,
@@ -71,6 +76,13 @@ def test_damaged_photo_fails_refunds_once_and_emails(
     assert (balance_of(sender), refunds(sender), len(mail.outbox)) == (500, 1, 1)
 
 
+def run_reaper_later(seconds: float, capture) -> int:
+    """What the worker's reaper does ``seconds`` from now (tests run queued tasks at once)."""
+    later = timezone.now() + timedelta(seconds=seconds)
+    with time_machine.travel(later, tick=False), capture(execute=True):
+        return photos_requeue_stuck()
+
+
 def test_unexpected_errors_are_retried_then_fail_with_one_refund(
     sender, connection_, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -78,12 +90,17 @@ def test_unexpected_errors_are_retried_then_fail_with_one_refund(
 
     def broken(data, **kwargs):
         calls.append(1)
-        raise RuntimeError("disk on fire")
+        raise RuntimeError("a bug")
 
-    monkeypatch.setattr(services, "process_image", broken)
+    monkeypatch.setattr(processing, "process_image", broken)
     give_credits(sender, 500)
     with django_capture_on_commit_callbacks(execute=True):
         photo = send_unprocessed(sender, connection_)
+    photo.refresh_from_db()
+    assert (photo.status, len(calls)) == (Photo.Status.RECEIVED, 1)
+    assert run_reaper_later(10, django_capture_on_commit_callbacks) == 0  # not due yet
+    assert run_reaper_later(31, django_capture_on_commit_callbacks) == 1
+    assert run_reaper_later(31 + 121, django_capture_on_commit_callbacks) == 1
     photo.refresh_from_db()
 
     assert len(calls) == services.MAX_PROCESSING_ATTEMPTS == 3
@@ -97,22 +114,137 @@ def test_unexpected_errors_are_retried_then_fail_with_one_refund(
 def test_a_retry_after_an_unexpected_error_can_succeed(
     sender, connection_, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real = services.process_image
+    real = processing.process_image
     calls = []
 
     def flaky(data, **kwargs):
         calls.append(1)
         if len(calls) == 1:
-            raise OSError("temporary")
+            raise RuntimeError("once")
         return real(data, **kwargs)
 
-    monkeypatch.setattr(services, "process_image", flaky)
+    monkeypatch.setattr(processing, "process_image", flaky)
     give_credits(sender, 500)
     with django_capture_on_commit_callbacks(execute=True):
         photo = send_unprocessed(sender, connection_)
+    run_reaper_later(31, django_capture_on_commit_callbacks)
     photo.refresh_from_db()
     assert (photo.status, photo.processing_attempts) == (Photo.Status.PENDING_REVIEW, 2)
     assert (balance_of(sender), refunds(sender)) == (400, 0)
+
+
+def test_a_full_disk_during_processing_is_retried_until_space_returns(
+    sender, connection_, private_storage, django_capture_on_commit_callbacks
+):
+    """Finding 4: a photo that met a full disk failed, refunded, and was never retried."""
+    give_credits(sender, 500)
+    photo = send_unprocessed(sender, connection_)
+    full = OSError(errno.ENOSPC, "No space left on device")
+    elapsed = 0
+    with mock.patch.object(FileSystemStorage, "_save", side_effect=full):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert photo_process(photo_id=photo.pk) is None
+        for _ in range(6):  # the disk stays full for a while: the pauses double
+            elapsed += 3600
+            run_reaper_later(elapsed, django_capture_on_commit_callbacks)
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.RECEIVED
+    assert photo.processing_attempts == 0  # storage errors are not the photo's fault
+    assert photo.requeue_at is not None
+    assert (balance_of(sender), refunds(sender)) == (400, 0)
+    assert len(stored_files(private_storage)) == 1  # the original, kept
+
+    # Space returns: the next retry processes it.
+    run_reaper_later(elapsed + 1800, django_capture_on_commit_callbacks)
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.PENDING_REVIEW
+    assert (balance_of(sender), refunds(sender)) == (400, 0)
+
+
+def test_storage_errors_fail_and_refund_once_after_the_retry_window(
+    sender, connection_, settings, django_capture_on_commit_callbacks
+):
+    settings.PHOTO_INFRA_RETRY_HOURS = 2
+    give_credits(sender, 500)
+    photo = send_unprocessed(sender, connection_)
+    gone = OSError(errno.EROFS, "Read-only file system")
+    with mock.patch.object(FileSystemStorage, "_save", side_effect=gone):
+        for hours in (0.01, 1, 2.5, 3, 4):
+            run_reaper_later(hours * 3600, django_capture_on_commit_callbacks)
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.FAILED
+    assert (balance_of(sender), refunds(sender)) == (500, 1)
+
+
+def test_a_dead_workers_claim_is_taken_back_within_seconds_not_minutes(
+    sender, connection_, django_capture_on_commit_callbacks
+):
+    """Finding 2: the claim of a killed worker was honoured for ten minutes."""
+    give_credits(sender, 500)
+    photo = send_unprocessed(sender, connection_)
+    dead = timezone.now() - timedelta(seconds=90)  # PHOTO_CLAIM_TIMEOUT_SECONDS is 60
+    Photo.objects.filter(pk=photo.pk).update(
+        claimed_at=dead, claim_heartbeat_at=dead, processing_attempts=1
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert photos_requeue_stuck() == 1
+    photo.refresh_from_db()
+    assert (photo.status, photo.processing_attempts) == (Photo.Status.PENDING_REVIEW, 2)
+
+
+def test_a_long_photo_whose_worker_still_beats_is_left_alone(sender, connection_):
+    give_credits(sender, 500)
+    photo = send_unprocessed(sender, connection_)
+    Photo.objects.filter(pk=photo.pk).update(
+        claimed_at=timezone.now() - timedelta(minutes=5),
+        claim_heartbeat_at=timezone.now() - timedelta(seconds=10),
+    )
+    assert photos_requeue_stuck() == 0
+    assert photo_process(photo_id=photo.pk) is None  # nor can another worker take it
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.RECEIVED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_renews_its_claim_while_processing(sender, connection_, settings, monkeypatch):
+    settings.PHOTO_CLAIM_TIMEOUT_SECONDS = 0.3  # a beat every 0.1 s
+    real = processing.process_image
+    beats = []
+
+    def slow(data, **kwargs):
+        start = Photo.objects.values_list("claim_heartbeat_at", flat=True).get()
+        time.sleep(0.5)
+        beats.append(Photo.objects.values_list("claim_heartbeat_at", flat=True).get() - start)
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(processing, "process_image", slow)
+    give_credits(sender, 500)
+    photo = photo_send(actor=as_sender(sender), connection=connection_, upload=jpeg_upload())
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.PENDING_REVIEW
+    assert beats[0] >= timedelta(seconds=0.2)
+    assert photo.claimed_at is None
+
+
+def test_a_worker_presumed_dead_does_not_overwrite_its_successor(
+    sender, connection_, monkeypatch, private_storage, django_capture_on_commit_callbacks
+):
+    give_credits(sender, 500)
+    photo = send_unprocessed(sender, connection_)
+    real = processing.process_image
+
+    def overtaken(data, **kwargs):
+        # While this worker was stalled, the reaper gave the photo to another worker.
+        Photo.objects.filter(pk=photo.pk).update(claimed_at=timezone.now() + timedelta(seconds=1))
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(processing, "process_image", overtaken)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo_process(photo_id=photo.pk)
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.RECEIVED
+    assert not photo.image
+    assert len(stored_files(private_storage)) == 1  # its own display and thumbnail went away
 
 
 def test_worker_killed_mid_photo_loses_nothing_requeue_finishes_it(
@@ -140,6 +272,17 @@ def test_worker_killed_mid_photo_loses_nothing_requeue_finishes_it(
     assert balance_of(sender) == 300  # charged once each, nothing refunded
     assert refunds(sender) == 0
     assert len(stored_files(private_storage)) == 3  # fresh original + display + thumbnail
+
+
+def test_a_photo_whose_task_was_lost_is_queued_by_the_backstop(
+    sender, connection_, django_capture_on_commit_callbacks
+):
+    give_credits(sender, 500)
+    photo = send_unprocessed(sender, connection_)  # its task never ran, never will
+    assert run_reaper_later(60, django_capture_on_commit_callbacks) == 0
+    assert run_reaper_later(121, django_capture_on_commit_callbacks) == 1  # two claim timeouts
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.PENDING_REVIEW
 
 
 def test_requeue_leaves_a_photo_a_live_worker_holds(sender, connection_):

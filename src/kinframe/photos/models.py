@@ -65,9 +65,14 @@ class Photo(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
-    # Set by the worker that is processing the photo right now; a claim older than the processing
-    # timeout belongs to a worker that died, and `kinframe requeue_photos` hands the photo on.
+    # Set by the worker that is processing the photo right now (its value is the claim's token).
+    # The worker renews claim_heartbeat_at while it works; a claim whose heartbeat is older than
+    # PHOTO_CLAIM_TIMEOUT_SECONDS belongs to a worker that died, and the reaper hands the photo on.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the reaper should queue the photo again if no worker has claimed it by then: the retry
+    # after a storage or database error, or the backstop for a task the queue lost.
+    requeue_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     # An investigator's hold: retention never deletes the files of a held photo.
     legal_hold = models.BooleanField(default=False)
@@ -81,6 +86,11 @@ class Photo(models.Model):
             models.Index(fields=["inmate", "status", "reviewed_at"]),
             models.Index(fields=["sender", "created_at"]),
             models.Index(fields=["status", "created_at"], name="photos_status_created_idx"),
+            models.Index(
+                fields=["requeue_at"],
+                name="photos_requeue_idx",
+                condition=models.Q(status="received"),
+            ),
         ]
 
     def __str__(self) -> str:

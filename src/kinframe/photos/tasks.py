@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from kinframe.db import close_broken_connections
 from kinframe.notify.notices import Notice, notice_send_or_retry
 
 from .models import Photo
@@ -21,10 +22,13 @@ def process_photo(photo_id: int) -> None:
     """Clean and shrink a received photo so staff can review it (see ``photo_process``).
 
     An unexpected error is re-raised so the backend records the task as failed; ``photo_process``
-    has already queued the retry (or, on the last attempt, failed and refunded the photo).
+    has already scheduled the retry (or, on the last attempt, failed and refunded the photo).
     """
-    from .services import photo_process
+    from .processing import photo_process
 
+    # A worker runs tasks in one long-lived process: a connection the database dropped since the
+    # last task is replaced here rather than failing this photo.
+    close_broken_connections()
     photo_process(photo_id=photo_id)
 
 

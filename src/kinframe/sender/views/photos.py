@@ -23,6 +23,7 @@ from kinframe.photos.selectors import photos_sent_by
 from kinframe.photos.services import (
     PhotoSendError,
     PhotoStateError,
+    PhotoStorageUnavailable,
     photo_send_many,
     photo_withdraw,
 )
@@ -120,6 +121,11 @@ def _send(request: SenderRequest, connection: Connection) -> HttpResponse:
         )
     except PhotoSendError as exc:
         return refuse(str(exc), 400)
+    except PhotoStorageUnavailable as exc:
+        # Our disk or database, not the sender's files: 503 says "try again later".
+        response = refuse(str(exc), 503)
+        response["Retry-After"] = "120"
+        return response
     charged = sum(photo.price for photo in photos)
     messages.success(
         request,

@@ -7,9 +7,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from kinframe.ops.supervisor import Supervised
+
 
 class Command(BaseCommand):
-    help = "Serve Kinframe with gunicorn and, for the database task backend, run one task worker."
+    help = (
+        "Serve Kinframe with gunicorn and, for the database task backend, one task worker, "
+        "which is started again whenever it exits."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
@@ -22,9 +27,10 @@ class Command(BaseCommand):
             Path(multiproc_dir).mkdir(parents=True, exist_ok=True)
             for stale in Path(multiproc_dir).glob("*.db"):
                 stale.unlink()
-        children: list[subprocess.Popen] = []
+        worker = None
         if settings.TASK_BACKEND == "database" and not no_worker:
-            children.append(subprocess.Popen([sys.executable, "-m", "kinframe.cli", "worker"]))
+            worker = Supervised("task worker", [sys.executable, "-m", "kinframe.cli", "worker"])
+            worker.start()
         gunicorn = [
             sys.executable, "-m", "gunicorn", "kinframe.wsgi:application",
             "--bind", bind, "--workers", str(workers), "--threads", "4", "--timeout", "60",
@@ -32,14 +38,13 @@ class Command(BaseCommand):
             "--config", "python:kinframe.ops.gunicorn_config",
         ]  # fmt: skip
         web = subprocess.Popen(gunicorn)  # noqa: S603
-        children.append(web)
         try:
             web.wait()
         except KeyboardInterrupt:
             pass
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in children:
-                child.wait(timeout=10)
+            if worker is not None:
+                worker.stop()
+            if web.poll() is None:
+                web.send_signal(signal.SIGTERM)
+                web.wait(timeout=10)
