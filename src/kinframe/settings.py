@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "kinframe.custody",
     "kinframe.ops",  # running it: health, metrics, backups, retention, the worker; no audience imports
     "kinframe.devices",
+    "kinframe.reports",  # daily figures per facility, kept by `refresh_reports`
+    "kinframe.investigations",  # photo search, a photo's story, case exports
     # Audience apps: pages and endpoints for one kind of user.
     "kinframe.sender",
     "kinframe.kiosk",
@@ -256,6 +258,10 @@ PHOTO_DEFAULT_PRICE = env_int("PHOTO_DEFAULT_PRICE", 100)
 PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 100_000_000)
 PHOTO_MAX_PER_SEND = env_int("PHOTO_MAX_PER_SEND", 10)
+# Reports compare review times (sending to decision) against this target.
+REVIEW_TARGET_HOURS = env_int("REVIEW_TARGET_HOURS", 24)
+# The most photos one case export may hold (the ZIP is built while the investigator waits).
+CASE_EXPORT_MAX_PHOTOS = env_int("CASE_EXPORT_MAX_PHOTOS", 200)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
