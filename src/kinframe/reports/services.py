@@ -80,6 +80,7 @@ def _tally(facility: Facility, start: date, end: date) -> dict[date, _Tally]:
         status__in=(Photo.Status.APPROVED, Photo.Status.REJECTED),
     ).values_list("status", "created_at", "reviewed_at", "price", "rejection_reason__code")
     for status, created_at, reviewed_at, price, reason in decided.iterator(chunk_size=5000):
+        assert reviewed_at is not None  # filtered on above
         tally = days[reviewed_at.astimezone(tz).date()]
         tally.review_minutes[int((reviewed_at - created_at).total_seconds() // 60)] += 1
         if status == Photo.Status.APPROVED:

@@ -7,6 +7,7 @@ import csv
 from collections.abc import Iterator
 
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -64,7 +65,7 @@ def _readable(events: list[AuditEvent]) -> list[dict]:
 
 
 @console_view(roles=AUDIT_ROLES)
-def audit(request: ConsoleRequest) -> HttpResponse:
+def audit(request: ConsoleRequest) -> HttpResponseBase:
     form = AuditFilterForm(request.GET or None)
     filters = _filters(request, form)
     facility = request.console.facility
