@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
