@@ -14,8 +14,8 @@ from math import ceil, floor, log10
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 44
+WIDTH, HEIGHT = 720, 300
+LEFT, RIGHT, TOP, BOTTOM = 60, 12, 16, 50
 INK, GRID = "#334155", "#e2e8f0"
 
 
@@ -50,7 +50,7 @@ def _frame(title: str, top: float, unit: str, labels: Sequence[str], legend: Seq
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="11">',
+        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="13">',
         f"<title>{escape(title)}</title>",
     ]
     for i in range(5):
@@ -63,7 +63,7 @@ def _frame(title: str, top: float, unit: str, labels: Sequence[str], legend: Seq
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">'
             f"{escape(_fmt(value))}{escape(unit)}</text>"
         )
-    step = max(1, ceil(len(labels) / 12))  # at most a dozen labels under the axis
+    step = max(1, ceil(len(labels) / 8))  # at most eight labels under the axis
     slot = plot_w / max(1, len(labels))
     for i, label in enumerate(labels):
         if i % step == 0:
@@ -80,7 +80,7 @@ def _frame(title: str, top: float, unit: str, labels: Sequence[str], legend: Seq
         parts.append(
             f'<text x="{x + 14}" y="{HEIGHT - 7}" fill="{INK}">{escape(series.name)}</text>'
         )
-        x += 24 + 7 * len(series.name)
+        x += 28 + 8 * len(series.name)
     return parts, plot_w, plot_h, slot
 
 
@@ -155,13 +155,13 @@ def line_chart(
 def hbar_chart(*, title: str, items: Sequence[tuple[str, int]], color: str) -> SafeString:
     """One horizontal bar per item, longest first, with its count at the end."""
     items = sorted(items, key=lambda item: -item[1])
-    row, label_w = 26, 200
+    row, label_w = 30, 240
     height = max(1, len(items)) * row + 8
     top = max((n for _, n in items), default=0) or 1
     plot_w = WIDTH - label_w - 60
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="12">',
+        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="14">',
         f"<title>{escape(title)}</title>",
     ]
     for i, (label, n) in enumerate(items):

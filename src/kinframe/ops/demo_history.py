@@ -14,6 +14,7 @@ import hashlib
 import io
 import math
 import random
+import zoneinfo
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -130,7 +131,8 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 def _photo(rng, sender, inmate, connection, facilities, reviewers, reasons, date) -> int:
     facility = facilities[inmate.facility_id]
-    sent_at = date.replace(hour=rng.randint(7, 22), minute=rng.randint(0, 59))
+    local = date.astimezone(zoneinfo.ZoneInfo(facility.time_zone))  # families send by day
+    sent_at = local.replace(hour=rng.randint(7, 22), minute=rng.randint(0, 59))
     now = timezone.now()
     if sent_at > now:
         return 0
