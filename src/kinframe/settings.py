@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "kinframe.privacy",
     "kinframe.ops",  # running it: health, metrics, backups, retention, the worker; no audience imports
     "kinframe.devices",
+    "kinframe.reports",  # daily figures per facility, kept by `refresh_reports`
+    "kinframe.investigations",  # photo search, a photo's story, case exports
     # Audience apps: pages and endpoints for one kind of user.
     "kinframe.sender",
     "kinframe.kiosk",
@@ -269,6 +271,10 @@ PHOTO_REAPER_INTERVAL_SECONDS = env_int("PHOTO_REAPER_INTERVAL_SECONDS", 15)
 PHOTO_INFRA_RETRY_HOURS = env_int("PHOTO_INFRA_RETRY_HOURS", 24)
 # How often a worker removes stored files that no photo names (left by a crash mid-write).
 PHOTO_ORPHAN_SWEEP_SECONDS = env_int("PHOTO_ORPHAN_SWEEP_SECONDS", 3600)
+# Reports compare review times (sending to decision) against this target.
+REVIEW_TARGET_HOURS = env_int("REVIEW_TARGET_HOURS", 24)
+# The most photos one case export may hold (the ZIP is built while the investigator waits).
+CASE_EXPORT_MAX_PHOTOS = env_int("CASE_EXPORT_MAX_PHOTOS", 200)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -39,7 +39,19 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        # The console's trail reads one facility newest first, by keyset on (created_at, id), and
+        # filters by action or actor: each has an index that serves both the filter and the order.
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["facility", "created_at", "id"], name="audit_facility_time_idx"),
+            models.Index(
+                fields=["facility", "action", "created_at", "id"], name="audit_facility_action_idx"
+            ),
+            models.Index(
+                fields=["facility", "actor_user", "created_at", "id"],
+                name="audit_facility_actor_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} by {self.actor_label or self.actor_kind}"

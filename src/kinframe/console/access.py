@@ -7,7 +7,9 @@ facility, the membership and the ``Actor`` that the view passes to services. A c
 feeds the same scope to every template. Like healthchecks' ``_get_project_for_user`` and pretix's
 ``control/permissions.py``: a stranger, or a member whose role the page does not allow, gets a 404
 rather than a 403, so nobody outside a facility learns which codes exist or which photos belong to
-them. Operators (superusers) may see every facility and act as its facility admin.
+them. Operators (superusers) may see every facility and act as its facility admin. An agency-wide
+investigator (``AgencyMembership``) opens the pages an investigator may open, read-only, at every
+facility of the agency, as an investigator of that facility.
 
 ``tests/console/test_console_gate.py`` walks the URL list and fails for any console view that was
 not declared through this module.
@@ -26,7 +28,7 @@ from django.http.response import HttpResponseBase
 
 from kinframe.accounts.mfa import second_factor_redirect
 from kinframe.audit.actors import Actor
-from kinframe.facilities.models import Facility, StaffMembership
+from kinframe.facilities.models import AgencyMembership, Facility, StaffMembership
 
 Role = StaffMembership.Role
 
@@ -35,6 +37,8 @@ Role = StaffMembership.Role
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)
 HISTORY_ROLES = (Role.REVIEWER, Role.ADMIN, Role.INVESTIGATOR)
 AUDIT_ROLES = (Role.INVESTIGATOR, Role.ADMIN)
+INVESTIGATION_ROLES = (Role.INVESTIGATOR, Role.ADMIN)
+REPORT_ROLES = (Role.INVESTIGATOR, Role.ADMIN)
 CONNECTION_ROLES = (Role.REVIEWER, Role.ADMIN)
 SETTINGS_ROLES = (Role.ADMIN,)
 
@@ -43,7 +47,11 @@ def is_staff_user(user) -> bool:
     """Someone who works at a facility, or an operator."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or StaffMembership.objects.filter(user=user).exists()
+    return (
+        user.is_superuser
+        or StaffMembership.objects.filter(user=user).exists()
+        or AgencyMembership.objects.filter(user=user).exists()
+    )
 
 
 def _signed_in_staff(request: HttpRequest) -> HttpResponse | None:
@@ -136,16 +144,46 @@ def staff_facility(
         except Facility.DoesNotExist:
             raise Http404("No such facility.") from None
         return facility, StaffMembership(user=user, facility=facility, role=Role.ADMIN)
-    try:
-        membership = StaffMembership.objects.select_related("facility").get(
-            user=user, facility__code=code
-        )
-    except StaffMembership.DoesNotExist:
-        raise Http404("No such facility.") from None
+    membership = (
+        StaffMembership.objects.select_related("facility").filter(user=user, facility__code=code)
+    ).first()
+    if membership is None or (roles is not None and membership.role not in set(roles)):
+        # Not a member here, or not in a role this page allows: an agency-wide investigator may
+        # still read, on the pages an investigator may open.
+        agency_wide = _agency_investigator(user, code, roles)
+        if agency_wide is not None:
+            return agency_wide.facility, agency_wide
+    if membership is None:
+        raise Http404("No such facility.")
     membership.user = user  # the signed-in user, already loaded: no query for the actor's label
     if roles is not None and membership.role not in set(roles):
         raise Http404("No such page.")
     return membership.facility, membership
+
+
+def _agency_investigator(user, code: str, roles: Iterable[str] | None) -> StaffMembership | None:
+    """An unsaved investigator membership at ``code`` for a member of its agency, else None.
+
+    Only pages that name the investigator role among theirs let an agency-wide member in: a page
+    open to "every role" (``roles=None``) may hold actions, and agency-wide access is read-only.
+    """
+    if roles is None or Role.INVESTIGATOR not in set(roles):
+        return None
+    facility = (
+        Facility.objects.select_related("agency")
+        .filter(code=code, agency__memberships__user=user)
+        .first()
+    )
+    if facility is None:
+        return None
+    membership = StaffMembership(user=user, facility=facility, role=Role.INVESTIGATOR)
+    membership.agency_wide = True  # type: ignore[attr-defined]
+    return membership
+
+
+def is_agency_wide(membership: StaffMembership) -> bool:
+    """Whether the caller reads here through an agency-wide membership (or is an operator)."""
+    return bool(getattr(membership, "agency_wide", False)) or membership.user.is_superuser
 
 
 def console_permissions(membership: StaffMembership) -> dict[str, bool]:
@@ -158,4 +196,6 @@ def console_permissions(membership: StaffMembership) -> dict[str, bool]:
         "audit": role in AUDIT_ROLES,
         "settings": role in SETTINGS_ROLES,
         "staff": role in SETTINGS_ROLES,
+        "investigations": role in INVESTIGATION_ROLES,
+        "reports": role in REPORT_ROLES,
     }

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from .views import audit, connections, facility, home, kiosks, photos, review, staff
+from .views import (
+    audit,
+    connections,
+    facility,
+    home,
+    investigations,
+    kiosks,
+    photos,
+    reports,
+    review,
+    staff,
+)
 
 app_name = "console"
 
@@ -35,6 +46,18 @@ urlpatterns = [
         name="connection_decline",
     ),
     path("<slug:code>/audit/", audit.audit, name="audit"),
+    path("<slug:code>/investigations/", investigations.search, name="investigations"),
+    path(
+        "<slug:code>/investigations/photos/<uuid:public_id>/",
+        investigations.story,
+        name="investigation_story",
+    ),
+    path(
+        "<slug:code>/investigations/export/",
+        investigations.export,
+        name="investigation_export",
+    ),
+    path("<slug:code>/reports/", reports.reports, name="reports"),
     path("<slug:code>/kiosks/", kiosks.kiosks, name="kiosks"),
     path("<slug:code>/kiosks/<int:device_id>/revoke/", kiosks.kiosk_revoke, name="kiosk_revoke"),
     path("<slug:code>/staff/", staff.staff, name="staff"),

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from .models import Agency, Facility, RejectionReason, StaffMembership
+from .models import Agency, AgencyMembership, Facility, RejectionReason, StaffMembership
+
+
+class AgencyMembershipInline(admin.TabularInline):
+    model = AgencyMembership
+    extra = 0
+    autocomplete_fields = ["user"]
 
 
 @admin.register(Agency)
@@ -8,6 +14,7 @@ class AgencyAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [AgencyMembershipInline]
 
 
 class RejectionReasonInline(admin.TabularInline):
@@ -23,7 +30,7 @@ class StaffMembershipInline(admin.TabularInline):
 
 @admin.register(Facility)
 class FacilityAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "agency", "photos_enabled", "photo_price"]
+    list_display = ["name", "code", "agency", "photos_enabled", "photo_price", "commission_percent"]
     list_filter = ["agency", "photos_enabled"]
     search_fields = ["name", "code"]
     inlines = [RejectionReasonInline, StaffMembershipInline]

@@ -1,10 +1,12 @@
 """Agencies, their facilities, the people held there, and the staff who work there."""
 
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -51,6 +53,13 @@ class Facility(models.Model):
         help_text="Days after delivery to keep a photo's files; empty keeps them. "
         "A photo under legal hold is always kept.",
     )
+    commission_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="The facility's share of photo revenue, in percent; set by the operator.",
+    )
 
     class Meta:
         verbose_name_plural = "facilities"
@@ -58,7 +67,11 @@ class Facility(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(photo_price__gt=0), name="facilities_facility_price_positive"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(commission_percent__gte=0, commission_percent__lte=100),
+                name="facilities_facility_commission_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,3 +181,32 @@ class StaffMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}, {self.get_role_display()} at {self.facility}"
+
+
+class AgencyMembership(models.Model):
+    """A user who investigates across every facility of an agency, read-only.
+
+    Kept apart from ``StaffMembership`` (one facility, any role) because an agency-wide member may
+    only read: the console gate lets them open an investigator's pages at each of the agency's
+    facilities, never a page that decides or changes anything.
+    """
+
+    class Role(models.TextChoices):
+        INVESTIGATOR = "investigator"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_memberships"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.INVESTIGATOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency"], name="facilities_agency_membership_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}, {self.get_role_display()} across {self.agency}"

@@ -1,5 +1,7 @@
-"""Demo data: one agency, two facilities, a dozen people, staff, a sender, an operator, and one
-kiosk screen per facility waiting for its enrolment code.
+"""Demo data: one agency, two facilities, a dozen people, staff (reviewers, admins, an investigator
+per facility and one for the whole agency), a sender, an operator, one kiosk screen per facility
+waiting for its enrolment code, and (``history=True``, as `kinframe demo` does) two months of
+photos for the reports and searches.
 
 Idempotent: running it again leaves one copy of everything, resets the demo passwords and PINs, and
 issues each demo kiosk a fresh enrolment code (a browser enrolled before must enrol again).
@@ -8,6 +10,7 @@ issues each demo kiosk a fresh enrolment code (a browser enrolled before must en
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -20,7 +23,15 @@ from kinframe.credits.models import LedgerEntry
 from kinframe.credits.services import ledger_post
 from kinframe.devices.models import KioskDevice
 from kinframe.devices.services import kiosk_device_enrol
-from kinframe.facilities.models import Agency, Facility, Inmate, RejectionReason, StaffMembership
+from kinframe.facilities.models import (
+    Agency,
+    AgencyMembership,
+    Facility,
+    Inmate,
+    RejectionReason,
+    StaffMembership,
+)
+from kinframe.ops.demo_history import load_history
 
 DEMO_PASSWORD = "kinframe-demo"
 DEMO_PIN = "582941"  # six digits that pass the kiosk PIN rules (kinframe.devices.pins)
@@ -65,15 +76,20 @@ def _user(username: str, email: str, **extra) -> User:
 
 
 @transaction.atomic
-def load_demo() -> list[DemoLogin]:
+def load_demo(*, history: bool = False) -> list[DemoLogin]:
     agency, _ = Agency.objects.get_or_create(
         slug="lakeview", defaults={"name": "Lakeview County Sheriff's Office"}
     )
     facilities = {}
-    for code, name in [("LCJ", "Lakeview County Jail"), ("NRD", "North Ridge Detention Center")]:
+    for code, name, commission in [
+        ("LCJ", "Lakeview County Jail", Decimal("10")),
+        ("NRD", "North Ridge Detention Center", Decimal("12.5")),
+    ]:
         facility, _ = Facility.objects.get_or_create(
             code=code.lower(), defaults={"agency": agency, "name": name}
         )
+        facility.commission_percent = commission
+        facility.save(update_fields=["commission_percent"])
         facilities[code] = facility
         for position, (reason_code, label, message) in enumerate(REJECTION_REASONS):
             RejectionReason.objects.get_or_create(
@@ -94,13 +110,27 @@ def load_demo() -> list[DemoLogin]:
 
     logins = []
     for code, facility in facilities.items():
-        for role in (StaffMembership.Role.REVIEWER, StaffMembership.Role.ADMIN):
+        for role in (
+            StaffMembership.Role.REVIEWER,
+            StaffMembership.Role.ADMIN,
+            StaffMembership.Role.INVESTIGATOR,
+        ):
             username = f"{code.lower()}.{role}"
             user = _user(username, f"{username}@lakeview.example")
             StaffMembership.objects.update_or_create(
                 user=user, facility=facility, defaults={"role": role}
             )
             logins.append(DemoLogin(f"staff ({role})", facility.name, username, DEMO_PASSWORD))
+
+    investigator = _user("lakeview.investigator", "investigator@lakeview.example")
+    AgencyMembership.objects.update_or_create(
+        user=investigator, agency=agency, defaults={"role": AgencyMembership.Role.INVESTIGATOR}
+    )
+    logins.append(
+        DemoLogin(
+            "investigator (agency)", "every Lakeview facility", investigator.username, DEMO_PASSWORD
+        )
+    )
 
     sender = _user("demo.sender", "sender@example.com", first_name="Grace")
     Connection.objects.get_or_create(
@@ -144,4 +174,6 @@ def load_demo() -> list[DemoLogin]:
                 f"PIN {DEMO_PIN}",
             )
         )
+    if history:
+        load_history(agency=agency, password=DEMO_PASSWORD)
     return logins

@@ -5,10 +5,20 @@ from kinframe.ops.demo import load_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo agency, facilities, people, staff, sender and operator (idempotent)."
+    help = (
+        "Load the demo agency, facilities, people, staff, sender and operator, and two months "
+        "of photos (idempotent)."
+    )
 
-    def handle(self, *args, **options):
-        logins = load_demo()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Skip the two months of demo photos behind the reports",
+        )
+
+    def handle(self, *args, no_history: bool, **options):
+        logins = load_demo(history=not no_history)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at " + settings.SITE_URL))
         for login in logins:
             self.stdout.write(
