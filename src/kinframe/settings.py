@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "kinframe.photos",
     "kinframe.notify",
     "kinframe.custody",
+    "kinframe.restrictions",
     "kinframe.ops",  # running it: health, metrics, backups, retention, the worker; no audience imports
     "kinframe.devices",
     # Audience apps: pages and endpoints for one kind of user.

@@ -37,6 +37,11 @@ HISTORY_ROLES = (Role.REVIEWER, Role.ADMIN, Role.INVESTIGATOR)
 AUDIT_ROLES = (Role.INVESTIGATOR, Role.ADMIN)
 CONNECTION_ROLES = (Role.REVIEWER, Role.ADMIN)
 SETTINGS_ROLES = (Role.ADMIN,)
+# Blocks, suspensions and the watch list: investigators read them, only facility admins change them.
+RESTRICTION_VIEW_ROLES = (Role.ADMIN, Role.INVESTIGATOR)
+RESTRICTION_ROLES = (Role.ADMIN,)
+# Booking, correcting, moving and releasing people, and resetting their kiosk PIN.
+PEOPLE_ROLES = (Role.ADMIN,)
 
 
 def is_staff_user(user) -> bool:
@@ -158,4 +163,7 @@ def console_permissions(membership: StaffMembership) -> dict[str, bool]:
         "audit": role in AUDIT_ROLES,
         "settings": role in SETTINGS_ROLES,
         "staff": role in SETTINGS_ROLES,
+        "blocks": role in RESTRICTION_VIEW_ROLES,
+        "restrict": role in RESTRICTION_ROLES,
+        "people": role in PEOPLE_ROLES,
     }

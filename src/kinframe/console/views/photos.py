@@ -14,6 +14,7 @@ from django.shortcuts import render
 from kinframe.photos.models import Photo
 from kinframe.photos.services import photo_record_view
 from kinframe.photos.serving import photo_file_response
+from kinframe.restrictions.selectors import watchlist_matches_for_photo
 
 from ..access import HISTORY_ROLES, REVIEW_ROLES, ConsoleRequest, console_view
 from ..forms import PhotoFilterForm
@@ -63,6 +64,7 @@ def detail(request: ConsoleRequest, public_id) -> HttpResponse:
             "views": list(photo_view_history(photo=photo)),
             "can_decide": can_decide,
             "reasons": list(active_rejection_reasons(facility=facility)) if can_decide else [],
+            "watchlist_matches": watchlist_matches_for_photo(photo=photo),
         },
     )
 
