@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from kinframe.photos.models import Photo
 from kinframe.photos.services import photo_record_view
@@ -30,6 +31,7 @@ PER_PAGE = 25
 
 
 @console_view(roles=HISTORY_ROLES)
+@require_GET
 def history(request: ConsoleRequest) -> HttpResponse:
     facility = request.console.facility
     form = PhotoFilterForm(request.GET or None)
@@ -49,6 +51,7 @@ def history(request: ConsoleRequest) -> HttpResponse:
 
 
 @console_view(roles=HISTORY_ROLES)
+@require_GET
 def detail(request: ConsoleRequest, public_id) -> HttpResponse:
     facility = request.console.facility
     photo = facility_photo(facility=facility, public_id=public_id)
@@ -70,6 +73,7 @@ def detail(request: ConsoleRequest, public_id) -> HttpResponse:
 
 
 @console_view(roles=HISTORY_ROLES)
+@require_GET
 def photo_file(request: ConsoleRequest, public_id, variant: str) -> HttpResponseBase:
     """The bytes of one of the facility's photos; the full-size one is recorded as a view."""
     photo = facility_photo(facility=request.console.facility, public_id=public_id)
