@@ -8,17 +8,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
-from tests.actors import as_sender, as_staff
-from tests.factories import (
-    ConnectionFactory,
-    FacilityFactory,
-    InmateFactory,
-    PhotoFactory,
-    StaffFactory,
-    UserFactory,
-    give_credits,
-)
-from tests.photos.photo_helpers import balance_of, charges, jpeg_upload
 
 from kinframe.audit.models import AuditEvent
 from kinframe.connections.services import ConnectionNotAllowed, connection_request
@@ -33,6 +22,17 @@ from kinframe.restrictions.services import (
     block_end,
     suspension_create,
 )
+from tests.actors import as_sender, as_staff
+from tests.factories import (
+    ConnectionFactory,
+    FacilityFactory,
+    InmateFactory,
+    PhotoFactory,
+    StaffFactory,
+    UserFactory,
+    give_credits,
+)
+from tests.photos.photo_helpers import balance_of, charges, jpeg_upload
 
 REASON = "Threats in a letter, case 24-117"
 
@@ -60,7 +60,8 @@ def test_a_block_stops_a_send_before_any_credit_moves(admin, facility, sender, c
     with pytest.raises(PhotoSendError) as refused:
         photo_send(actor=as_sender(sender), connection=connection_, upload=jpeg_upload())
     assert "cannot contact" in str(refused.value)
-    assert REASON not in str(refused.value) and "24-117" not in str(refused.value)
+    assert REASON not in str(refused.value)
+    assert "24-117" not in str(refused.value)
     assert balance_of(sender) == 500
     assert charges(sender) == 0
     assert not Photo.objects.exists()
@@ -74,7 +75,8 @@ def test_a_block_refunds_photos_already_waiting_exactly_once(admin, facility, se
     block(admin, facility, sender, scope="facility")
     waiting.refresh_from_db()
     assert waiting.status == Photo.Status.UNDELIVERABLE
-    assert "reason" not in waiting.failure_message.lower() and REASON not in waiting.failure_message
+    assert "reason" not in waiting.failure_message.lower()
+    assert REASON not in waiting.failure_message
     assert balance_of(sender) == 500
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.PHOTO_REFUND).count() == 1
     event = AuditEvent.objects.get(action="block.created", data__scope="person")

@@ -5,15 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from tests.actors import as_sender, as_staff
-from tests.factories import (
-    ConnectionFactory,
-    FacilityFactory,
-    InmateFactory,
-    StaffFactory,
-    give_credits,
-)
-from tests.photos.photo_helpers import balance_of, jpeg_upload
 
 from kinframe.facilities.models import StaffMembership
 from kinframe.photos.models import Photo
@@ -24,6 +15,15 @@ from kinframe.restrictions.services import (
     watchlist_entry_add,
     watchlist_entry_remove,
 )
+from tests.actors import as_sender, as_staff
+from tests.factories import (
+    ConnectionFactory,
+    FacilityFactory,
+    InmateFactory,
+    StaffFactory,
+    give_credits,
+)
+from tests.photos.photo_helpers import balance_of, jpeg_upload
 
 Role = StaffMembership.Role
 

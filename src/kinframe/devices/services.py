@@ -277,8 +277,8 @@ def inmate_reset_pin(*, actor: Actor, inmate: Inmate) -> tuple[Inmate, str]:
     inmate.set_pin(pin)
     inmate.pin_must_change = True
     inmate.save(update_fields=["pin_hash", "pin_must_change", "updated_at"])
-    facility, number = inmate.facility, inmate.number
-    transaction.on_commit(lambda: cache.delete(_person_key(facility, number)))
+    # Lifting the lockout early is harmless if this rolls back: the old PIN still guards them.
+    cache.delete(_person_key(inmate.facility, inmate.number))
     audit_log("inmate.pin_reset", actor=actor, target=inmate, facility=inmate.facility)
     return inmate, pin
 
