@@ -150,7 +150,7 @@ class WatchlistEntry(models.Model):
 
     def describe(self) -> str:
         parts = [self.name, self.email, self.phone]
-        if self.inmate_id:
+        if self.inmate is not None:
             parts.append(f"person #{self.inmate.number}")
         return ", ".join(p for p in parts if p)
 

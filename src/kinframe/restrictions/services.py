@@ -152,15 +152,15 @@ def block_create(
 def block_end(*, actor: Actor, block: Block | int) -> Block:
     """Lift a block before its end date (staff of the facility that set it)."""
     pk = block.pk if isinstance(block, Block) else block
-    block = Block.objects.select_for_update().select_related("facility").get(pk=pk)
-    _require_admin(actor, block.facility)
-    if block.ended_at is not None:
-        return block
-    block.ended_at = timezone.now()
-    block.ended_by = actor.user
-    block.save(update_fields=["ended_at", "ended_by"])
-    audit_log("block.ended", actor=actor, target=block, facility=block.facility)
-    return block
+    locked = Block.objects.select_for_update().select_related("facility").get(pk=pk)
+    _require_admin(actor, locked.facility)
+    if locked.ended_at is not None:
+        return locked
+    locked.ended_at = timezone.now()
+    locked.ended_by = actor.user
+    locked.save(update_fields=["ended_at", "ended_by"])
+    audit_log("block.ended", actor=actor, target=locked, facility=locked.facility)
+    return locked
 
 
 @transaction.atomic
@@ -202,16 +202,17 @@ def suspension_create(
 
 @transaction.atomic
 def suspension_end(*, actor: Actor, suspension: Suspension | int) -> Suspension:
+    """Lift a suspension before its date (staff of the person's facility when it was set)."""
     pk = suspension.pk if isinstance(suspension, Suspension) else suspension
-    suspension = Suspension.objects.select_for_update().select_related("facility").get(pk=pk)
-    _require_admin(actor, suspension.facility)
-    if suspension.ended_at is not None:
-        return suspension
-    suspension.ended_at = timezone.now()
-    suspension.ended_by = actor.user
-    suspension.save(update_fields=["ended_at", "ended_by"])
-    audit_log("suspension.ended", actor=actor, target=suspension, facility=suspension.facility)
-    return suspension
+    locked = Suspension.objects.select_for_update().select_related("facility").get(pk=pk)
+    _require_admin(actor, locked.facility)
+    if locked.ended_at is not None:
+        return locked
+    locked.ended_at = timezone.now()
+    locked.ended_by = actor.user
+    locked.save(update_fields=["ended_at", "ended_by"])
+    audit_log("suspension.ended", actor=actor, target=locked, facility=locked.facility)
+    return locked
 
 
 @transaction.atomic
