@@ -9,7 +9,7 @@ from django.core import mail
 from kinframe.facilities.models import StaffMembership
 from kinframe.photos.models import Photo
 from kinframe.photos.services import photo_send
-from kinframe.restrictions.models import WatchlistMatch
+from kinframe.restrictions.models import WatchlistEntry, WatchlistMatch
 from kinframe.restrictions.services import (
     RestrictionError,
     watchlist_entry_add,
@@ -20,6 +20,7 @@ from tests.factories import (
     ConnectionFactory,
     FacilityFactory,
     InmateFactory,
+    PhotoFactory,
     StaffFactory,
     give_credits,
 )
@@ -123,3 +124,16 @@ def test_a_sister_facility_shares_the_list(admin, facility, django_capture_on_co
     watchlist_entry_add(actor=as_staff(admin), facility=facility, email=connection.sender.email)
     photo = send(connection.sender, connection, django_capture_on_commit_callbacks)
     assert WatchlistMatch.objects.get(photo=photo).facility == sister
+
+
+def test_the_review_queue_marks_a_flagged_photo(
+    admin, reviewer, facility, sender, connection_, client
+):
+    flagged, plain = PhotoFactory(connection=connection_), PhotoFactory(connection=connection_)
+    entry = WatchlistEntry.objects.create(agency=facility.agency, facility=facility, name="x")
+    WatchlistMatch.objects.create(photo=flagged, entry=entry, facility=facility, matched_on="name")
+    client.force_login(reviewer)
+    page = client.get(f"/console/{facility.code}/review/")
+    assert page.content.count(b'data-testid="review-watchlist"') == 1
+    assert str(flagged.public_id).encode() in page.content
+    assert str(plain.public_id).encode() in page.content  # both are listed; only one is marked

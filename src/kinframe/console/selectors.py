@@ -7,7 +7,7 @@ their place once another audience needs the same read.
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -15,6 +15,7 @@ from kinframe.audit.models import AuditEvent
 from kinframe.connections.models import Connection
 from kinframe.facilities.models import Facility, RejectionReason, StaffMembership
 from kinframe.photos.models import Photo, PhotoView
+from kinframe.restrictions.models import WatchlistMatch
 
 
 def _pending_count() -> Coalesce:
@@ -39,10 +40,14 @@ def staff_facilities(*, user) -> QuerySet[Facility]:
 
 
 def review_queue(*, facility: Facility) -> QuerySet[Photo]:
-    """Photos waiting for review at ``facility``, oldest first, so nobody waits longest by chance."""
+    """Photos waiting for review at ``facility``, oldest first, so nobody waits longest by chance.
+
+    ``watchlisted`` says whether the photo matched the agency's watch list when it was sent.
+    """
     return (
         Photo.objects.filter(facility=facility, status=Photo.Status.PENDING_REVIEW)
         .select_related("sender", "inmate")
+        .annotate(watchlisted=Exists(WatchlistMatch.objects.filter(photo=OuterRef("pk"))))
         .order_by("created_at", "id")
     )
 
