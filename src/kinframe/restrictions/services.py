@@ -76,6 +76,16 @@ def _reach(scope: str, *, facility: Facility, inmate: Inmate | None) -> Q:
     return Q(inmate__agency_id=facility.agency_id)
 
 
+def _lock_connections(sender, reach: Q) -> None:
+    """Lock the sender's connections a block reaches: the rows a send locks first, so a send in
+    progress commits before the block looks for waiting photos, and a later one sees the block."""
+    list(
+        Connection.objects.select_for_update(of=("self",))
+        .filter(reach, sender=sender)
+        .values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def block_create(
     *,
@@ -106,13 +116,7 @@ def block_create(
             raise RestrictionError("Choose a person held at this facility.")
     else:
         inmate = None
-    reach = _reach(scope, facility=facility, inmate=inmate)
-    # The rows a send locks first: a concurrent send either finished already or waits for us.
-    list(
-        Connection.objects.select_for_update(of=("self",))
-        .filter(reach, sender=sender)
-        .values_list("pk", flat=True)
-    )
+    _lock_connections(sender, _reach(scope, facility=facility, inmate=inmate))
     block = Block.objects.create(
         agency_id=facility.agency_id,
         facility=facility,
