@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "kinframe.content",
     "kinframe.custody",
     "kinframe.privacy",
+    "kinframe.restrictions",
     "kinframe.ops",  # running it: health, metrics, backups, retention, the worker; no audience imports
     "kinframe.devices",
     "kinframe.reports",  # daily figures per facility, kept by `refresh_reports`

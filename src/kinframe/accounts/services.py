@@ -151,3 +151,139 @@ def enrolment_link_redeem(*, actor: Actor, user: User, token: str) -> EnrolmentL
     link.save(update_fields=["used_at"])
     audit_log("account.mfa_enrolment_link_used", actor=actor, target=user, data={"link": link.pk})
     return link
+
+
+# --- A facility's staff, managed by its admins -------------------------------------------------------
+
+
+class StaffChangeError(ValueError):
+    """The staff change cannot be made; ``str(exc)`` says why, for the facility admin."""
+
+
+def _require_facility_admin(actor: Actor, facility: Facility) -> None:
+    if actor.kind == Actor.Kind.OPERATOR:
+        return
+    membership = actor.membership
+    if (
+        membership is None
+        or membership.facility_id != facility.pk
+        or membership.role != StaffMembership.Role.ADMIN
+    ):
+        raise PermissionError("Only the facility's admins manage its staff.")
+
+
+def _username_for(email: str) -> str:
+    base = "".join(c for c in email.split("@")[0].lower() if c.isalnum() or c in "._-")[:100]
+    base = base or "staff"
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def _notify_added(user_id: int, facility_id: int, new_account: bool) -> None:
+    from kinframe.notify.services import send_email
+
+    user = User.objects.get(pk=user_id)
+    facility = Facility.objects.get(pk=facility_id)
+    if user.email:
+        send_email(
+            to=user.email,
+            subject=f"You were added to {facility.name}'s staff",
+            template="staff_added",
+            context={"user": user, "facility": facility, "new_account": new_account},
+        )
+
+
+@transaction.atomic
+def staff_member_add(*, actor: Actor, facility: Facility, email: str, role: str) -> StaffMembership:
+    """Give the account with ``email`` a role at ``facility``, creating the account if none exists.
+
+    A new account has no usable password: the email asks the person to set one through the
+    password reset page, then their admin issues a second-factor enrolment link. A sender's
+    account cannot become staff (staff need an account of their own).
+    """
+    _require_facility_admin(actor, facility)
+    email = (email or "").strip()
+    if "@" not in email or len(email) > 254:
+        raise StaffChangeError("Enter the person's email address.")
+    if role not in StaffMembership.Role.values:
+        raise StaffChangeError("Choose a role.")
+    user = User.objects.filter(email__iexact=email).order_by("pk").first()
+    new_account = user is None
+    if user is None:
+        user = User(username=_username_for(email), email=email)
+        user.set_unusable_password()
+        user.save()
+    elif user.is_superuser:
+        raise StaffChangeError("That is an operator's account.")
+    elif user.connections.exists():
+        raise StaffChangeError("That email belongs to a sender's account; staff need their own.")
+    membership, created = StaffMembership.objects.get_or_create(
+        user=user, facility=facility, defaults={"role": role}
+    )
+    if not created:
+        raise StaffChangeError(f"{user.get_username()} already works here.")
+    audit_log(
+        "staff.added",
+        actor=actor,
+        target=membership,
+        facility=facility,
+        data={"user": user.get_username(), "role": role, "new_account": new_account},
+    )
+    transaction.on_commit(lambda: _notify_added(user.pk, facility.pk, new_account))
+    return membership
+
+
+def _locked_member(actor: Actor, facility: Facility, member: StaffMembership | int):
+    _require_facility_admin(actor, facility)
+    pk = member.pk if isinstance(member, StaffMembership) else member
+    locked = (
+        StaffMembership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=pk, facility=facility)
+        .first()
+    )
+    if locked is None:
+        raise PermissionError("That person does not work at this facility.")
+    if actor.user is not None and locked.user_id == actor.user.pk:
+        raise StaffChangeError("Ask another admin to change your own role or remove you.")
+    return locked
+
+
+@transaction.atomic
+def staff_member_change_role(
+    *, actor: Actor, facility: Facility, member: StaffMembership | int, role: str
+) -> StaffMembership:
+    """Change a colleague's role at ``facility`` (never one's own, so a facility keeps an admin)."""
+    membership = _locked_member(actor, facility, member)
+    if role not in StaffMembership.Role.values:
+        raise StaffChangeError("Choose a role.")
+    if membership.role == role:
+        return membership
+    was = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_log(
+        "staff.role_changed",
+        actor=actor,
+        target=membership,
+        facility=facility,
+        data={"user": membership.user.get_username(), "from": was, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def staff_member_remove(*, actor: Actor, facility: Facility, member: StaffMembership | int) -> None:
+    """Take a colleague off ``facility``'s staff; their account and other facilities stay."""
+    membership = _locked_member(actor, facility, member)
+    audit_log(
+        "staff.removed",
+        actor=actor,
+        target=membership,
+        facility=facility,
+        data={"user": membership.user.get_username(), "role": membership.role},
+    )
+    membership.delete()

@@ -17,6 +17,7 @@ from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 from kinframe.facilities.models import Inmate
 from kinframe.notify import events
+from kinframe.restrictions.selectors import block_refusal
 
 from .models import Connection
 
@@ -85,6 +86,8 @@ def connection_request(*, actor: Actor, inmate: Inmate | int, relationship: str 
     if not person.facility.photos_enabled:
         raise ConnectionNotAllowed(f"{person.facility.name} does not accept photos at the moment.")
 
+    if (refusal := block_refusal(sender=sender, inmate=person)) is not None:
+        raise ConnectionNotAllowed(refusal)
     previous = list(Connection.objects.filter(sender=sender, inmate=person).order_by("-created_at"))
     for earlier in previous:
         if earlier.status == Connection.Status.BLOCKED:

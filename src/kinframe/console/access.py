@@ -41,6 +41,11 @@ INVESTIGATION_ROLES = (Role.INVESTIGATOR, Role.ADMIN)
 REPORT_ROLES = (Role.INVESTIGATOR, Role.ADMIN)
 CONNECTION_ROLES = (Role.REVIEWER, Role.ADMIN)
 SETTINGS_ROLES = (Role.ADMIN,)
+# Blocks, suspensions and the watch list: investigators read them, only facility admins change them.
+RESTRICTION_VIEW_ROLES = (Role.ADMIN, Role.INVESTIGATOR)
+RESTRICTION_ROLES = (Role.ADMIN,)
+# Booking, correcting, moving and releasing people, and resetting their kiosk PIN.
+PEOPLE_ROLES = (Role.ADMIN,)
 
 
 def is_staff_user(user) -> bool:
@@ -198,4 +203,7 @@ def console_permissions(membership: StaffMembership) -> dict[str, bool]:
         "staff": role in SETTINGS_ROLES,
         "investigations": role in INVESTIGATION_ROLES,
         "reports": role in REPORT_ROLES,
+        "blocks": role in RESTRICTION_VIEW_ROLES,
+        "restrict": role in RESTRICTION_ROLES,
+        "people": role in PEOPLE_ROLES,
     }

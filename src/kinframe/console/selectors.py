@@ -11,7 +11,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -26,6 +36,7 @@ from kinframe.facilities.models import (
     StaffMembership,
 )
 from kinframe.photos.models import Photo, PhotoView
+from kinframe.restrictions.models import WatchlistMatch
 
 
 def _pending_count() -> Coalesce:
@@ -59,10 +70,14 @@ def staff_facilities(*, user) -> QuerySet[Facility]:
 
 
 def review_queue(*, facility: Facility) -> QuerySet[Photo]:
-    """Photos waiting for review at ``facility``, oldest first, so nobody waits longest by chance."""
+    """Photos waiting for review at ``facility``, oldest first, so nobody waits longest by chance.
+
+    ``watchlisted`` says whether the photo matched the agency's watch list when it was sent.
+    """
     return (
         Photo.objects.filter(facility=facility, status=Photo.Status.PENDING_REVIEW)
         .select_related("sender", "inmate")
+        .annotate(watchlisted=Exists(WatchlistMatch.objects.filter(photo=OuterRef("pk"))))
         .order_by("created_at", "id")
     )
 

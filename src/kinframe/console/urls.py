@@ -4,15 +4,18 @@ from django.urls import path
 
 from .views import (
     audit,
+    blocks,
     connections,
     facility,
     home,
     investigations,
     kiosks,
+    people,
     photos,
     reports,
     review,
     staff,
+    watchlist,
 )
 
 app_name = "console"
@@ -65,5 +68,51 @@ urlpatterns = [
         "<slug:code>/staff/<int:member_id>/enrolment-link/",
         staff.enrolment_link,
         name="staff_enrolment_link",
+    ),
+    path("<slug:code>/staff/add/", staff.staff_add, name="staff_add"),
+    path("<slug:code>/staff/<int:member_id>/role/", staff.staff_role, name="staff_role"),
+    path("<slug:code>/staff/<int:member_id>/remove/", staff.staff_remove, name="staff_remove"),
+    path("<slug:code>/blocks/", blocks.blocks, name="blocks"),
+    path("<slug:code>/blocks/new/", blocks.block_new, name="block_new"),
+    path("<slug:code>/blocks/<int:block_id>/end/", blocks.block_end_view, name="block_end"),
+    path("<slug:code>/suspensions/new/", blocks.suspension_new, name="suspension_new"),
+    path(
+        "<slug:code>/suspensions/<int:suspension_id>/end/",
+        blocks.suspension_end_view,
+        name="suspension_end",
+    ),
+    path("<slug:code>/watchlist/", watchlist.watchlist, name="watchlist"),
+    path("<slug:code>/watchlist/add/", watchlist.watchlist_add, name="watchlist_add"),
+    path(
+        "<slug:code>/watchlist/<int:entry_id>/remove/",
+        watchlist.watchlist_remove,
+        name="watchlist_remove",
+    ),
+    path("<slug:code>/people/", people.people, name="people"),
+    path("<slug:code>/people/book/", people.person_book, name="person_book"),
+    path("<slug:code>/people/<int:inmate_id>/", people.person, name="person"),
+    path(
+        "<slug:code>/people/<int:inmate_id>/correct/", people.person_correct, name="person_correct"
+    ),
+    path(
+        "<slug:code>/people/<int:inmate_id>/transfer/",
+        people.person_transfer,
+        name="person_transfer",
+    ),
+    path(
+        "<slug:code>/people/<int:inmate_id>/release/", people.person_release, name="person_release"
+    ),
+    path(
+        "<slug:code>/people/<int:inmate_id>/readmit/", people.person_readmit, name="person_readmit"
+    ),
+    path(
+        "<slug:code>/people/<int:inmate_id>/reset-pin/",
+        people.person_reset_pin,
+        name="person_reset_pin",
+    ),
+    path(
+        "<slug:code>/people/<int:inmate_id>/connections/<int:connection_id>/end/",
+        people.person_connection_end,
+        name="person_connection_end",
     ),
 ]

@@ -246,9 +246,41 @@ def inmate_set_pin(*, actor: Actor, inmate: Inmate, pin: str) -> Inmate:
     if inmate.check_pin(pin):
         raise PinRejected("Choose a PIN different from your old one.")
     inmate.set_pin(pin)
-    inmate.save(update_fields=["pin_hash", "updated_at"])
+    inmate.pin_must_change = False
+    inmate.save(update_fields=["pin_hash", "pin_must_change", "updated_at"])
     audit_log("inmate.pin_changed", actor=actor, target=inmate)
     return inmate
+
+
+def _one_time_pin(number: str) -> str:
+    """Six random digits that pass the PIN rules (a patterned draw is simply drawn again)."""
+    while True:
+        pin = f"{secrets.randbelow(10**6):06d}"
+        if pin_problem(pin, number=number) is None:
+            return pin
+
+
+@transaction.atomic
+def inmate_reset_pin(*, actor: Actor, inmate: Inmate) -> tuple[Inmate, str]:
+    """Staff give the person a one-time PIN, which the kiosk makes them replace at first sign-in.
+
+    Also lifts the person's lockout, which is why they asked staff. Returns the PIN, to be shown
+    to the staff member once; only its hash is stored.
+    """
+    inmate = Inmate.objects.select_for_update().select_related("facility").get(pk=inmate.pk)
+    if not (
+        actor.kind == Actor.Kind.OPERATOR
+        or (actor.facility is not None and actor.facility.pk == inmate.facility_id)
+    ):
+        raise PermissionError("Only staff of the person's facility can reset their PIN.")
+    pin = _one_time_pin(inmate.number)
+    inmate.set_pin(pin)
+    inmate.pin_must_change = True
+    inmate.save(update_fields=["pin_hash", "pin_must_change", "updated_at"])
+    # Lifting the lockout early is harmless if this rolls back: the old PIN still guards them.
+    cache.delete(_person_key(inmate.facility, inmate.number))
+    audit_log("inmate.pin_reset", actor=actor, target=inmate, facility=inmate.facility)
+    return inmate, pin
 
 
 # --- Signing in ---------------------------------------------------------------------------------------
@@ -361,7 +393,7 @@ def kiosk_sign_in(*, device: KioskDevice, number: str, pin: str) -> KioskSignIn:
     if ok:
         assert inmate is not None
         cache.delete(person_key)
-        must_change = pin_problem(pin, number=inmate.number) is not None
+        must_change = inmate.pin_must_change or pin_problem(pin, number=inmate.number) is not None
         with transaction.atomic():
             audit_log(
                 "kiosk.signed_in",

@@ -125,6 +125,11 @@ class Inmate(models.Model):
     last_name = models.CharField(max_length=100)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     pin_hash = models.CharField(max_length=200, blank=True, editable=False)
+    pin_must_change = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Staff reset the PIN: the person must choose their own at the next sign-in.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

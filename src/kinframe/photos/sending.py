@@ -22,6 +22,8 @@ from kinframe.connections.models import Connection
 from kinframe.credits.services import credits_charge_photo
 from kinframe.db import close_broken_connections
 from kinframe.facilities.models import Inmate
+from kinframe.restrictions.selectors import send_refusal
+from kinframe.restrictions.watch import watchlist_flag_photos
 
 from .errors import PhotoSendError, PhotoStorageUnavailable
 from .files import delete_file
@@ -46,7 +48,9 @@ def _check_connection(*, sender, connection: Connection, lock: bool = False) -> 
     same rows that ending the connection and releasing or moving the person lock. So a send either
     commits first, and the photos it charged are then refunded by the release, or it waits and
     then sees the person gone: a photo is never charged for someone who can no longer get it.
-    Lock order everywhere: connection, inmate, photo, wallet.
+    Lock order everywhere: connection, inmate, photo, wallet. A block locks the sender's
+    connections it reaches, and a suspension the person, before refunding: the same race, the same
+    answer.
     """
     rows = Connection.objects.select_related("inmate__facility")
     if lock:
@@ -66,6 +70,8 @@ def _check_connection(*, sender, connection: Connection, lock: bool = False) -> 
         )
     if not inmate.facility.photos_enabled:
         raise PhotoSendError(f"{inmate.facility.name} does not accept photos at the moment.")
+    if (refusal := send_refusal(sender=sender, inmate=inmate)) is not None:  # blocks, suspensions
+        raise PhotoSendError(refusal)
     return current
 
 
@@ -155,6 +161,7 @@ def photo_send_many(*, actor: Actor, connection: Connection, uploads: Sequence) 
                     data={"price": photo.price, "connection": connection.pk, "batch": len(named)},
                 )
                 photos.append(photo)
+            watchlist_flag_photos(photos=photos, actor=actor)  # flags for review; blocks nothing
             for photo in photos:
                 # robust: a queue that is down must not turn a committed, charged send into an
                 # error; the photo's requeue_at makes the reaper queue it later instead.

@@ -10,6 +10,7 @@ from django.http import QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from kinframe.audit.labels import action_label
 from kinframe.audit.models import AuditEvent
@@ -65,6 +66,7 @@ def _readable(events: list[AuditEvent]) -> list[dict]:
 
 
 @console_view(roles=AUDIT_ROLES)
+@require_GET
 def audit(request: ConsoleRequest) -> HttpResponseBase:
     form = AuditFilterForm(request.GET or None)
     filters = _filters(request, form)

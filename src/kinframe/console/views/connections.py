@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.connections.models import Connection
 from kinframe.connections.services import (
@@ -24,6 +24,7 @@ PER_PAGE = 50
 
 
 @console_view(roles=CONNECTION_ROLES)
+@require_GET
 def connection_requests(request: ConsoleRequest) -> HttpResponse:
     waiting = pending_connections(facility=request.console.facility)
     return render(

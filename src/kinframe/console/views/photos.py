@@ -10,10 +10,12 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from kinframe.photos.models import Photo
 from kinframe.photos.services import photo_record_view
 from kinframe.photos.serving import photo_file_response
+from kinframe.restrictions.selectors import watchlist_matches_for_photo
 
 from ..access import HISTORY_ROLES, REVIEW_ROLES, ConsoleRequest, console_view
 from ..forms import PhotoFilterForm
@@ -29,6 +31,7 @@ PER_PAGE = 25
 
 
 @console_view(roles=HISTORY_ROLES)
+@require_GET
 def history(request: ConsoleRequest) -> HttpResponse:
     facility = request.console.facility
     form = PhotoFilterForm(request.GET or None)
@@ -48,6 +51,7 @@ def history(request: ConsoleRequest) -> HttpResponse:
 
 
 @console_view(roles=HISTORY_ROLES)
+@require_GET
 def detail(request: ConsoleRequest, public_id) -> HttpResponse:
     facility = request.console.facility
     photo = facility_photo(facility=facility, public_id=public_id)
@@ -63,11 +67,13 @@ def detail(request: ConsoleRequest, public_id) -> HttpResponse:
             "views": list(photo_view_history(photo=photo)),
             "can_decide": can_decide,
             "reasons": list(active_rejection_reasons(facility=facility)) if can_decide else [],
+            "watchlist_matches": watchlist_matches_for_photo(photo=photo),
         },
     )
 
 
 @console_view(roles=HISTORY_ROLES)
+@require_GET
 def photo_file(request: ConsoleRequest, public_id, variant: str) -> HttpResponseBase:
     """The bytes of one of the facility's photos; the full-size one is recorded as a view."""
     photo = facility_photo(facility=request.console.facility, public_id=public_id)

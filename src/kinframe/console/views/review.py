@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.facilities.models import Facility, RejectionReason
 from kinframe.photos.services import PhotoStateError, photo_approve, photo_reject
@@ -24,6 +24,7 @@ QUEUE_SIZE = 50  # the oldest photos first; a reviewer works down the list, then
 
 
 @console_view(roles=REVIEW_ROLES)
+@require_GET
 def queue(request: ConsoleRequest) -> HttpResponse:
     facility = request.console.facility
     photos = review_queue(facility=facility)

@@ -26,6 +26,7 @@ from kinframe.connections.services import (
 )
 from kinframe.custody.services import connection_end
 from kinframe.facilities.models import Inmate
+from kinframe.restrictions.selectors import send_refusals
 
 from ..access import SenderRequest, verified_sender_required
 
@@ -72,6 +73,9 @@ def _search_page(request: HttpRequest, params, *, status: int = 200) -> Template
             hint = (
                 f"Type at least {SEARCH_MIN_LENGTH} letters of a name, or the full inmate number."
             )
+    refusals = send_refusals(sender=request.user, inmates=results or [])
+    for person in results or []:
+        person.restriction = refusals.get(person.pk)  # type: ignore[attr-defined]
     return TemplateResponse(
         request,
         "sender/connections/search.html",

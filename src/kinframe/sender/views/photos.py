@@ -28,6 +28,7 @@ from kinframe.photos.services import (
     photo_withdraw,
 )
 from kinframe.photos.serving import photo_file_response
+from kinframe.restrictions.selectors import send_refusal
 
 from ..access import SenderRequest, verified_sender_required
 
@@ -69,7 +70,13 @@ def _send_page(
     request: HttpRequest, connection: Connection, *, error: str = "", status: int = 200
 ) -> TemplateResponse:
     inmate = connection.inmate
-    can_send = inmate.status == Inmate.Status.ACTIVE and inmate.facility.photos_enabled
+    # A block or a suspension is said plainly here, before the sender picks (and pays for) photos.
+    restriction = send_refusal(sender=request.user, inmate=inmate)
+    can_send = (
+        inmate.status == Inmate.Status.ACTIVE
+        and inmate.facility.photos_enabled
+        and restriction is None
+    )
     price = inmate.facility.photo_price
     balance = balance_of(request.user)
     context = {
@@ -79,6 +86,7 @@ def _send_page(
         "price": price,
         "balance": balance,
         "can_send": can_send,
+        "restriction": restriction,
         "max_per_send": settings.PHOTO_MAX_PER_SEND,
         "max_megabytes": settings.PHOTO_MAX_UPLOAD_BYTES // (1024 * 1024),
         "max_bytes": settings.PHOTO_MAX_UPLOAD_BYTES,  # for the page's checks before upload

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RestrictionsConfig(AppConfig):
+    name = "kinframe.restrictions"
+    verbose_name = "Restrictions"
