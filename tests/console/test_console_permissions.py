@@ -75,11 +75,16 @@ ACCESS: dict[str, tuple[tuple, tuple]] = {
     "person_readmit": (NOBODY, (ADM,)),
     "person_reset_pin": (NOBODY, (ADM,)),
     "person_connection_end": (NOBODY, (ADM,)),
+    "investigations": ((ADM, INV), NOBODY),
+    "investigation_story": ((ADM, INV), NOBODY),
+    "investigation_export": (NOBODY, (ADM, INV)),
+    "reports": ((ADM, INV), NOBODY),
 }
 #: Console pages outside any facility (the gate there only asks for staff).
 NOT_A_FACILITY_PAGE = {"home"}
-#: URLs where an investigator may POST. Investigators read; they decide and change nothing.
-INVESTIGATOR_WRITES: set[str] = set()
+#: URLs where an investigator may POST. Investigators read; they decide and change nothing. A case
+#: export is a POST (it carries the chosen photos and is audited) but changes no photo.
+INVESTIGATOR_WRITES: set[str] = {"investigation_export"}
 
 
 def _url_names() -> dict[str, str]:

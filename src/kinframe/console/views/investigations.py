@@ -11,7 +11,7 @@ from django.http import FileResponse, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.facilities.models import Facility
 from kinframe.investigations.exports import CaseExportError, case_export
@@ -35,6 +35,7 @@ def _facilities(request: ConsoleRequest, scope: str) -> list[Facility]:
 
 
 @console_view(roles=INVESTIGATION_ROLES)
+@require_GET
 def search(request: ConsoleRequest) -> HttpResponse:
     facility = request.console.facility
     scope = request.GET.get("scope", "facility")
@@ -64,6 +65,7 @@ def _tz(facility: Facility) -> ZoneInfo:
 
 
 @console_view(roles=INVESTIGATION_ROLES)
+@require_GET
 def story(request: ConsoleRequest, public_id) -> HttpResponse:
     photo = facility_photo(facility=request.console.facility, public_id=public_id)
     return render(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from kinframe.facilities.models import Facility
 from kinframe.reports.selectors import Report, facilities_report, review_target_minutes
@@ -127,6 +128,7 @@ def _csv(report: Report, name: str) -> HttpResponse:
 
 
 @console_view(roles=REPORT_ROLES)
+@require_GET
 def reports(request: ConsoleRequest) -> HttpResponse:
     facility = request.console.facility
     agency_wide = is_agency_wide(request.console.membership)
