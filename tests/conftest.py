@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import (
+    AgencyFactory,
     ConnectionFactory,
     FacilityFactory,
     InmateFactory,
@@ -70,3 +71,19 @@ def reviewer(facility):
 def outsider(db):
     """A verified sender with no connection to anybody."""
     return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def agency(db):
+    """One agency with two facilities (``jail`` and ``annex``), for moving people between them."""
+    return AgencyFactory(slug="county-a")
+
+
+@pytest.fixture
+def jail(agency):
+    return FacilityFactory(agency=agency, code="county-jail")
+
+
+@pytest.fixture
+def annex(agency):
+    return FacilityFactory(agency=agency, code="annex")

@@ -24,21 +24,6 @@ def fresh_throttle_counts():
 
 
 @pytest.fixture
-def agency(db):
-    return AgencyFactory(slug="county-a")
-
-
-@pytest.fixture
-def jail(agency):
-    return FacilityFactory(agency=agency, code="county-jail")
-
-
-@pytest.fixture
-def annex(agency):
-    return FacilityFactory(agency=agency, code="annex")
-
-
-@pytest.fixture
 def feed_client(agency):
     """The agency's API client and its token."""
     return api_client_create(agency=agency, name="JMS feed", actor=SYSTEM)

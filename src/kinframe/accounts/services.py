@@ -161,14 +161,7 @@ class StaffChangeError(ValueError):
 
 
 def _require_facility_admin(actor: Actor, facility: Facility) -> None:
-    if actor.kind == Actor.Kind.OPERATOR:
-        return
-    membership = actor.membership
-    if (
-        membership is None
-        or membership.facility_id != facility.pk
-        or membership.role != StaffMembership.Role.ADMIN
-    ):
+    if not actor.is_admin_of(facility):
         raise PermissionError("Only the facility's admins manage its staff.")
 
 

@@ -96,6 +96,17 @@ class Actor:
     def is_staff(self) -> bool:
         return self.membership is not None
 
+    def is_admin_of(self, facility: Facility) -> bool:
+        """An operator, or a facility admin acting at ``facility``."""
+        if self.kind == Kind.OPERATOR:
+            return True
+        membership = self.membership
+        return (
+            membership is not None
+            and membership.facility_id == facility.pk
+            and membership.role == "admin"  # StaffMembership.Role.ADMIN; no import downwards
+        )
+
     def __str__(self) -> str:
         return self.label or str(self.kind)
 

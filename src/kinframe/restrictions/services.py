@@ -22,7 +22,7 @@ from django.utils import timezone
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 from kinframe.connections.models import Connection
-from kinframe.facilities.models import Facility, Inmate, StaffMembership
+from kinframe.facilities.models import Facility, Inmate
 from kinframe.photos.models import Photo
 from kinframe.photos.services import PhotoStateError, photo_mark_undeliverable
 
@@ -40,14 +40,7 @@ class RestrictionError(ValueError):
 
 
 def _require_admin(actor: Actor, facility: Facility) -> None:
-    if actor.kind == Actor.Kind.OPERATOR:
-        return
-    membership = actor.membership
-    if (
-        membership is None
-        or membership.facility_id != facility.pk
-        or membership.role != StaffMembership.Role.ADMIN
-    ):
+    if not actor.is_admin_of(facility):
         raise PermissionError("Only the facility's admins can change restrictions.")
 
 
@@ -152,19 +145,24 @@ def block_create(
     return block
 
 
-@transaction.atomic
-def block_end(*, actor: Actor, block: Block | int) -> Block:
-    """Lift a block before its end date (staff of the facility that set it)."""
-    pk = block.pk if isinstance(block, Block) else block
-    locked = Block.objects.select_for_update().select_related("facility").get(pk=pk)
+def _end(model, pk: int, *, actor: Actor, action: str):
+    """Lift a block or suspension early: admins of the facility that set it; twice is harmless."""
+    locked = model.objects.select_for_update().select_related("facility").get(pk=pk)
     _require_admin(actor, locked.facility)
     if locked.ended_at is not None:
         return locked
     locked.ended_at = timezone.now()
     locked.ended_by = actor.user
     locked.save(update_fields=["ended_at", "ended_by"])
-    audit_log("block.ended", actor=actor, target=locked, facility=locked.facility)
+    audit_log(action, actor=actor, target=locked, facility=locked.facility)
     return locked
+
+
+@transaction.atomic
+def block_end(*, actor: Actor, block: Block | int) -> Block:
+    """Lift a block before its end date (staff of the facility that set it)."""
+    pk = block.pk if isinstance(block, Block) else block
+    return _end(Block, pk, actor=actor, action="block.ended")
 
 
 @transaction.atomic
@@ -208,15 +206,7 @@ def suspension_create(
 def suspension_end(*, actor: Actor, suspension: Suspension | int) -> Suspension:
     """Lift a suspension before its date (staff of the person's facility when it was set)."""
     pk = suspension.pk if isinstance(suspension, Suspension) else suspension
-    locked = Suspension.objects.select_for_update().select_related("facility").get(pk=pk)
-    _require_admin(actor, locked.facility)
-    if locked.ended_at is not None:
-        return locked
-    locked.ended_at = timezone.now()
-    locked.ended_by = actor.user
-    locked.save(update_fields=["ended_at", "ended_by"])
-    audit_log("suspension.ended", actor=actor, target=locked, facility=locked.facility)
-    return locked
+    return _end(Suspension, pk, actor=actor, action="suspension.ended")
 
 
 @transaction.atomic
