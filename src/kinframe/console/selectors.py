@@ -7,9 +7,14 @@ their place once another audience needs the same read.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from kinframe.audit.models import AuditEvent
 from kinframe.connections.models import Connection
@@ -97,3 +102,105 @@ def pending_connections(*, facility: Facility) -> QuerySet[Connection]:
 def facility_audit_events(*, facility: Facility) -> QuerySet[AuditEvent]:
     """The facility's audit trail, newest first. Labels are stored on the event, so no joins."""
     return AuditEvent.objects.filter(facility=facility).order_by("-created_at", "-id")
+
+
+# --- Review ----------------------------------------------------------------------------------------
+
+#: A shift, for "mine this shift": the reviewer's decisions in the last this many hours.
+SHIFT_HOURS = 8
+#: Counting stops here, so the live counts cost the same however long the queue grows.
+WAITING_COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    waiting: int  # capped at WAITING_COUNT_CAP
+    waiting_capped: bool
+    mine: int
+    oldest_minutes: int | None
+    target_minutes: int
+
+    @property
+    def over_target(self) -> bool:
+        return self.oldest_minutes is not None and self.oldest_minutes > self.target_minutes
+
+
+def review_counts(*, facility: Facility, user) -> ReviewCounts:
+    """The review page's live figures: waiting (capped), mine this shift, the oldest one's age."""
+    now = timezone.now()
+    pending = Photo.objects.filter(facility=facility, status=Photo.Status.PENDING_REVIEW)
+    waiting = pending.order_by()[: WAITING_COUNT_CAP + 1].count()
+    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    mine = Photo.objects.filter(
+        reviewed_by=user,
+        reviewed_at__gte=now - timedelta(hours=SHIFT_HOURS),
+        facility=facility,
+    ).count()
+    return ReviewCounts(
+        waiting=min(waiting, WAITING_COUNT_CAP),
+        waiting_capped=waiting > WAITING_COUNT_CAP,
+        mine=mine,
+        oldest_minutes=int((now - oldest).total_seconds() // 60) if oldest else None,
+        target_minutes=facility.review_target_minutes,
+    )
+
+
+@dataclass
+class SenderRecord:
+    """What a reviewer should know about a sender's history with this facility."""
+
+    sent: int = 0
+    rejected: int = 0
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # (label, count), most first
+    blocked: int = 0
+
+
+def sender_records(*, facility: Facility, sender_ids: Iterable[int]) -> dict[int, SenderRecord]:
+    """Each sender's record at ``facility``: photos sent, rejected and why, blocked connections.
+
+    Two grouped queries for any number of senders (the cards on one screen).
+    """
+    ids = set(sender_ids)
+    records = {pk: SenderRecord() for pk in ids}
+    if not ids:
+        return records
+    rows = (
+        Photo.objects.filter(facility=facility, sender_id__in=ids)
+        .order_by()
+        .values("sender_id", "status", "rejection_reason__label")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        record = records[row["sender_id"]]
+        record.sent += row["n"]
+        if row["status"] == Photo.Status.REJECTED:
+            record.rejected += row["n"]
+            record.reasons.append((row["rejection_reason__label"] or "—", row["n"]))
+    for record in records.values():
+        record.reasons.sort(key=lambda pair: (-pair[1], pair[0]))
+    blocked = (
+        Connection.objects.filter(
+            inmate__facility=facility, sender_id__in=ids, status=Connection.Status.BLOCKED
+        )
+        .order_by()
+        .values("sender_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in blocked:
+        records[row["sender_id"]].blocked = row["n"]
+    return records
+
+
+def review_cards(*, facility: Facility, photo_ids: list[int]) -> list[Photo]:
+    """The photos a reviewer holds, in the given order, each with ``sender_record`` attached."""
+    photos = {
+        photo.pk: photo
+        for photo in Photo.objects.filter(
+            facility=facility, pk__in=photo_ids, status=Photo.Status.PENDING_REVIEW
+        ).select_related("sender", "inmate", "connection")
+    }
+    ordered = [photos[pk] for pk in photo_ids if pk in photos]
+    records = sender_records(facility=facility, sender_ids=[p.sender_id for p in ordered])
+    for photo in ordered:
+        photo.sender_record = records[photo.sender_id]  # type: ignore[attr-defined]
+    return ordered

@@ -59,10 +59,19 @@ def _locked(photo: Photo | int) -> Photo:
     return Photo.objects.select_for_update().get(pk=pk)
 
 
-def _notify_sender(photo_id: int, template: str) -> None:
+#: A rejection notice waits this long, so the reviewer's undo (10 s) can still call it off.
+REJECTION_NOTICE_DELAY = timedelta(seconds=15)
+
+
+def _notify_sender(
+    photo_id: int, template: str, *, delay: timedelta | None = None, decision: str = ""
+) -> None:
     from .tasks import notify_sender_of_photo
 
-    transaction.on_commit(lambda: notify_sender_of_photo.enqueue(photo_id, template))
+    task = notify_sender_of_photo
+    if delay is not None and task.get_backend().supports_defer:
+        task = task.using(run_after=timezone.now() + delay)
+    transaction.on_commit(lambda: task.enqueue(photo_id, template, decision))
 
 
 @transaction.atomic
@@ -100,7 +109,12 @@ def photo_reject(*, photo: Photo | int, actor: Actor, reason: RejectionReason) -
         target=photo,
         data={"reason": reason.code},
     )
-    _notify_sender(photo.pk, "photo_rejected")
+    _notify_sender(
+        photo.pk,
+        "photo_rejected",
+        delay=REJECTION_NOTICE_DELAY,
+        decision=photo.reviewed_at.isoformat(),
+    )
     return photo
 
 

@@ -28,9 +28,20 @@ def process_photo(photo_id: int) -> None:
 
 
 @task(queue_name="email")
-def notify_sender_of_photo(photo_id: int, template: str) -> None:
-    """Email the sender about what happened to their photo."""
+def notify_sender_of_photo(photo_id: int, template: str, decision: str = "") -> None:
+    """Email the sender about what happened to their photo.
+
+    A rejection notice carries its ``decision`` (when the photo was rejected) and runs a little
+    later: if the reviewer undid that rejection meanwhile, the photo is no longer that decision and
+    nothing is sent.
+    """
     photo = Photo.objects.select_related("sender", "inmate", "rejection_reason").get(pk=photo_id)
+    if decision and (
+        photo.status != Photo.Status.REJECTED
+        or photo.reviewed_at is None
+        or photo.reviewed_at.isoformat() != decision
+    ):
+        return
     if not photo.sender.email:
         return
     send_email(
