@@ -64,7 +64,7 @@ def test_two_reviewers_see_different_photos_and_each_card_tells_the_senders_stor
     assert mine == [str(p.public_id) for p in photos[:4]]  # oldest first, four held
     assert "sister" in html
     assert "7 photos sent, 1 rejected" in html
-    assert "Against policy ×1" in html
+    assert "Against policy \N{MULTIPLICATION SIGN}1" in html
     assert "1 connection blocked" in html
     assert "<kbd>1</kbd> Against policy" in html  # reasons are numbered: their keys
     assert 'data-testid="review-legend"' in html

@@ -33,6 +33,8 @@ VIEWPORTS = {
     "phone": {"width": 390, "height": 844},
     "kiosk": {"width": 1280, "height": 800},
     "desktop": {"width": 1366, "height": 900},
+    "wide": {"width": 1920, "height": 1080},  # a reviewer's desk monitor
+    "laptop": {"width": 1366, "height": 768},  # a reviewer's laptop
 }
 
 

@@ -112,6 +112,14 @@ SHIFT_HOURS = 8
 WAITING_COUNT_CAP = 10_000
 
 
+def duration_label(minutes: int) -> str:
+    """``45 min``, ``4 h``, ``5 h 07``: short enough for the review page's count boxes."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" if not rest else f"{hours} h {rest:02d}"
+
+
 @dataclass(frozen=True)
 class ReviewCounts:
     waiting: int  # capped at WAITING_COUNT_CAP
@@ -119,6 +127,14 @@ class ReviewCounts:
     mine: int
     oldest_minutes: int | None
     target_minutes: int
+
+    @property
+    def oldest_label(self) -> str:
+        return "—" if self.oldest_minutes is None else duration_label(self.oldest_minutes)
+
+    @property
+    def target_label(self) -> str:
+        return duration_label(self.target_minutes)
 
     @property
     def over_target(self) -> bool:

@@ -111,7 +111,9 @@ def _counts_json(facility: Facility, user) -> dict:
         "waiting_capped": counts.waiting_capped,
         "mine": counts.mine,
         "oldest_minutes": counts.oldest_minutes,
+        "oldest_label": counts.oldest_label,
         "target_minutes": counts.target_minutes,
+        "target_label": counts.target_label,
         "over_target": counts.over_target,
     }
 

@@ -46,8 +46,8 @@
     }
     set("waiting", data.waiting + (data.waiting_capped ? "+" : ""));
     set("mine", String(data.mine));
-    set("oldest", data.oldest_minutes === null ? "—" : data.oldest_minutes + " min");
-    set("target", "target " + data.target_minutes + " min");
+    set("oldest", data.oldest_label);
+    set("target", "target " + data.target_label);
     var box = root.querySelector('[data-count-box="oldest"]');
     if (box) box.classList.toggle("over-target", !!data.over_target);
   }
