@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_NO_PROGRESS := 1
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test test-fast test-e2e lint format bench browser clean
+.PHONY: install run test test-fast test-e2e lint format bench bench-review browser clean
 
 $(BIN)/uv:
 	python3 -m venv $(VENV)
@@ -55,6 +55,10 @@ format: install
 
 bench: install
 	$(BIN)/python bench/imaging.py
+
+# The review queue at 100,000 waiting vs 100 (PostgreSQL from DATABASE_URL, else SQLite).
+bench-review: install
+	$(BIN)/python bench/review.py
 
 clean:
 	rm -rf $(VENV) var artifacts

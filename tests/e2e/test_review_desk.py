@@ -9,7 +9,6 @@ photo, not two. Screenshots at 1920x1080 and 1366x768 go to artifacts/screenshot
 from __future__ import annotations
 
 import io
-import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +16,7 @@ import pytest
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
+from tests.e2e.conftest import ONE_AT_A_TIME
 from tests.factories import (
     PASSWORD,
     ConnectionFactory,
@@ -34,32 +34,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CURRENT = ".review-slide:not([hidden])"
 
 
-ONE_AT_A_TIME = threading.Lock()
-
-
-@pytest.fixture
-def serial_server(live_server):
-    """Two browsers' requests, one at a time.
-
-    The test database is one in-memory SQLite connection that the live server's threads share with
-    the test (pytest-django's arrangement), so two requests at once would interleave their
-    transactions on it. Production SQLite queues writers (IMMEDIATE transactions) and PostgreSQL
-    locks rows; here the server handles one request at a time, and the test's own reads wait too.
-    """
-    httpd = live_server.thread.httpd
-    app = httpd.get_app()
-
-    def one_at_a_time(environ, start_response):
-        with ONE_AT_A_TIME:
-            return app(environ, start_response)
-
-    httpd.set_app(one_at_a_time)
-    yield live_server
-    httpd.set_app(app)
-
-
 @contextmanager
 def quiet_server():
+    """The test's own reads wait for the request being served (see the e2e conftest)."""
     with ONE_AT_A_TIME:
         yield
 
@@ -113,7 +90,7 @@ def decide_by_key(page, key: str, path: str) -> str:
     return photo
 
 
-def test_two_reviewers_share_the_queue_and_one_works_by_keyboard_alone(people, serial_server):
+def test_two_reviewers_share_the_queue_and_one_works_by_keyboard_alone(people):
     facility = FacilityFactory(code="northgate", name="Northgate County Jail")
     RejectionReason.objects.create(
         facility=facility,

@@ -109,7 +109,7 @@ def facility_audit_events(*, facility: Facility) -> QuerySet[AuditEvent]:
 #: A shift, for "mine this shift": the reviewer's decisions in the last this many hours.
 SHIFT_HOURS = 8
 #: Counting stops here, so the live counts cost the same however long the queue grows.
-WAITING_COUNT_CAP = 10_000
+WAITING_COUNT_CAP = 1_000
 
 
 def duration_label(minutes: int) -> str:
