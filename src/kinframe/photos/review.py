@@ -151,21 +151,23 @@ def review_leases_release(*, facility: Facility, actor: Actor) -> int:
 
 
 def _check_lease(photo: Photo, actor: Actor, now) -> None:
+    user = actor.user
+    assert user is not None  # photo_decide refuses actors without a user
     lease = ReviewLease.objects.filter(photo=photo).first()
-    if lease is None or (lease.reviewer_id != actor.user.pk and lease.expires_at <= now):
+    if lease is None or (lease.reviewer_id != user.pk and lease.expires_at <= now):
         # Nobody holds it (a lapsed hold, or a page opened before leases): hand it over now, and
         # ask the reviewer to look before deciding.
         ReviewLease.objects.update_or_create(
             photo=photo,
             defaults={
                 "facility_id": photo.facility_id,
-                "reviewer": actor.user,
+                "reviewer": user,
                 "acquired_at": now,
                 "expires_at": now + timedelta(seconds=LEASE_SECONDS),
             },
         )
         raise LeaseError("This photo has only just reached your screen: look at it, then decide.")
-    if lease.reviewer_id != actor.user.pk:
+    if lease.reviewer_id != user.pk:
         raise LeaseError("Another reviewer has this photo on screen; it is theirs to decide.")
     if now - lease.acquired_at < MIN_LOOK:
         raise LeaseError("This photo has only just reached your screen: look at it, then decide.")
