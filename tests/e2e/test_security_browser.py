@@ -3,8 +3,7 @@
 Chromium logs every script, handler or style the policy blocks as a console error ("Refused to
 ..."), so each person's console must stay free of them while they use the pages that had inline
 code before: the "End connection" confirmation, the review page and the grid's htmx buttons, the 2FA
-pages,
-and the facility admin's new Staff page issuing a second-factor enrolment link.
+pages, and the facility admin's new Staff page issuing a second-factor enrolment link.
 """
 
 from __future__ import annotations
