@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_NO_PROGRESS := 1
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test test-fast test-e2e lint format bench bench-workers browser clean
+.PHONY: install run test test-fast test-e2e lint format bench bench-workers bench-review browser clean
 
 $(BIN)/uv:
 	python3 -m venv $(VENV)
@@ -59,6 +59,10 @@ bench: install
 # The task worker: a batch of 12 MP photos through 1 vs 2 worker processes (see bench/README.md).
 bench-workers: install
 	$(BIN)/python bench/workers.py
+
+# The review queue at 100,000 waiting vs 100 (PostgreSQL from DATABASE_URL, else SQLite).
+bench-review: install
+	$(BIN)/python bench/review.py
 
 clean:
 	rm -rf $(VENV) var artifacts

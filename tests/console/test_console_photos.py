@@ -31,6 +31,12 @@ def history_url(facility) -> str:
     return reverse("console:photos", args=[facility.code])
 
 
+def _img_src(html: str) -> str:
+    start = html.index('data-testid="photo-display"')
+    src = html.rindex('src="', 0, start) + len('src="')
+    return html[src : html.index('"', src)].replace("&amp;", "&")
+
+
 def test_opening_a_photo_records_a_staff_view_and_the_page_lists_every_view(
     client, investigator, facility_admin, photo, inmate
 ):
@@ -38,20 +44,30 @@ def test_opening_a_photo_records_a_staff_view_and_the_page_lists_every_view(
     photo_record_view(photo=photo, actor=as_inmate(inmate))
     photo_record_view(photo=photo, actor=as_inmate(inmate))
     client.force_login(investigator)
-    assert client.get(detail_url(photo)).status_code == 200
-    assert client.get(file_url(photo, "display")).status_code == 200  # what the page's <img> loads
+    response = client.get(detail_url(photo))
+    html = response.content.decode()
+    # The page lists its own opening: it never says nobody has opened the photo it is showing.
+    assert html.count('data-testid="view-row"') == 3
+    assert f"Staff {investigator.username}" in html
+    assert client.get(_img_src(html)).status_code == 200  # its <img>: the same opening
     staff_view = PhotoView.objects.get(viewer_kind="staff")
     assert staff_view.viewer_user == investigator
     assert staff_view.variant == "display"
-    response = client.get(detail_url(photo))
-    html = response.content.decode()
-    assert html.count('data-testid="view-row"') == 3
+    html = client.get(detail_url(photo)).content.decode()
+    assert html.count('data-testid="view-row"') == 4
     assert html.count(f"Recipient #{inmate.number}") == 2
-    assert f"Staff {investigator.username}" in html
     assert "127.0.0.1" in html
     assert 'data-testid="photo-reviewer">' + facility_admin.username in html
     assert "Delivered" in html  # the approved status, as staff read it
     assert 'data-testid="approve-button"' not in html  # decided, and investigators never decide
+
+
+def test_a_first_opening_is_listed_on_the_page_that_shows_it(client, reviewer, photo):
+    """Issue 11: the record page said "Nobody has opened this photo yet" while showing it."""
+    client.force_login(reviewer)
+    html = client.get(detail_url(photo)).content.decode()
+    assert "Nobody has opened this photo yet" not in html
+    assert html.count('data-testid="view-row"') == 1
 
 
 def test_every_fetch_of_the_full_size_file_is_a_view_and_thumbnails_are_not(
@@ -59,11 +75,22 @@ def test_every_fetch_of_the_full_size_file_is_a_view_and_thumbnails_are_not(
 ):
     """Found in review: the file URL typed in directly showed the photo without a trace."""
     client.force_login(reviewer)
-    client.get(detail_url(photo))  # the page alone shows no photo yet
+    html = client.get(detail_url(photo)).content.decode()  # the page's own opening: one view
+    assert client.get(_img_src(html)).status_code == 200  # its <img> is the same opening
     for _ in range(3):
         assert client.get(file_url(photo, "display")).status_code == 200
     assert client.get(file_url(photo, "thumbnail")).status_code == 200
-    assert PhotoView.objects.filter(photo=photo, viewer_user=reviewer).count() == 3
+    assert PhotoView.objects.filter(photo=photo, viewer_user=reviewer).count() == 4
+
+
+def test_the_pages_note_only_covers_its_own_viewer(client, reviewer, photo, facility):
+    """A note copied into another staff member's browser does not hide their opening."""
+    client.force_login(reviewer)
+    src = _img_src(client.get(detail_url(photo)).content.decode())
+    other = StaffFactory(facility=facility)
+    client.force_login(other)
+    assert client.get(src).status_code == 200
+    assert PhotoView.objects.filter(photo=photo, viewer_user=other).count() == 1
 
 
 def test_rejected_photo_shows_its_reason_and_reviewer(client, reviewer, photo):

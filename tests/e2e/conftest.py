@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,8 @@ VIEWPORTS = {
     "phone": {"width": 390, "height": 844},
     "kiosk": {"width": 1280, "height": 800},
     "desktop": {"width": 1366, "height": 900},
+    "wide": {"width": 1920, "height": 1080},  # a reviewer's desk monitor
+    "laptop": {"width": 1366, "height": 768},  # a reviewer's laptop
 }
 
 
@@ -48,6 +51,36 @@ def pytest_collection_modifyitems(config, items):
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+ONE_AT_A_TIME = threading.Lock()
+
+
+@pytest.fixture(autouse=True)
+def one_request_at_a_time(request):
+    """The live server answers one request at a time.
+
+    The test database is SQLite in memory with a shared cache (pytest-django's arrangement), where
+    a write on one connection makes a read on another fail at once with "database table is
+    locked" instead of waiting as a file database does (the busy timeout does not apply). A page
+    that fetches several things at once (the review page's photos and its heartbeat) would fail at
+    random. Production SQLite queues writers (IMMEDIATE transactions, busy timeout) and PostgreSQL
+    locks rows; here the server serves one request at a time. ``ONE_AT_A_TIME`` lets a test's own
+    queries wait for the request being served.
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    app = httpd.get_app()
+
+    def one_at_a_time(environ, start_response):
+        with ONE_AT_A_TIME:
+            return app(environ, start_response)
+
+    httpd.set_app(one_at_a_time)
+    yield
+    httpd.set_app(app)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,8 @@
 
 Chromium logs every script, handler or style the policy blocks as a console error ("Refused to
 ..."), so each person's console must stay free of them while they use the pages that had inline
-code before: the "End connection" confirmation, the review queue's htmx buttons, the 2FA pages,
-and the facility admin's new Staff page issuing a second-factor enrolment link.
+code before: the "End connection" confirmation, the review page and the grid's htmx buttons, the 2FA
+pages, and the facility admin's new Staff page issuing a second-factor enrolment link.
 """
 
 from __future__ import annotations
@@ -63,9 +63,12 @@ def test_pages_work_under_the_policy(people, settings, facility):
 
     staff = people("reviewer", "desktop")
     sign_in(staff, reviewer.username)
-    staff.goto(f"/console/{facility.code}/review/")
-    staff.page.get_by_test_id("approve-button").first.click()
-    expect(staff.page.get_by_test_id("approve-button")).to_have_count(0)
+    staff.goto(f"/console/{facility.code}/review/")  # the review page and its script
+    expect(staff.page.get_by_test_id("review-slide")).to_have_count(1)
+    staff.goto(f"/console/{facility.code}/review/grid/")  # the grid's htmx buttons
+    staff.page.wait_for_timeout(450)  # a photo must be on screen a moment before a decision
+    staff.page.get_by_test_id("review-card").get_by_test_id("approve-button").click()
+    expect(staff.page.get_by_test_id("review-notice")).to_contain_text("Approved the photo")
     photo.refresh_from_db()
     assert photo.status == Photo.Status.APPROVED
     assert refused(staff) == []

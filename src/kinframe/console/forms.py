@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from kinframe.facilities.services import REVIEW_TARGET_RANGE
 from kinframe.photos.models import Photo
 
 
@@ -28,6 +29,13 @@ class FacilitySettingsForm(forms.Form):
         min_value=1,
         max_value=100_000,
         widget=forms.NumberInput(attrs={"data-testid": "photo-price", "step": 1}),
+    )
+    review_target_minutes = forms.IntegerField(
+        label="Review target (minutes a photo should wait at most)",
+        min_value=REVIEW_TARGET_RANGE[0],
+        max_value=REVIEW_TARGET_RANGE[1],
+        required=False,  # left empty: unchanged
+        widget=forms.NumberInput(attrs={"data-testid": "review-target", "step": 1}),
     )
 
 

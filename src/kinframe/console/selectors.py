@@ -8,8 +8,9 @@ their place once another audience needs the same read.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db.models import (
     CharField,
@@ -24,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from kinframe.accounts.models import User
 from kinframe.audit.models import AuditEvent
@@ -256,3 +258,123 @@ def audit_actor_name(event: AuditEvent) -> str:
     if event.actor_kind == AuditEvent.ActorKind.SYSTEM:
         return f"Kinframe ({event.actor_label})" if event.actor_label else "Kinframe"
     return event.actor_label or event.get_actor_kind_display()
+
+
+# --- Review ----------------------------------------------------------------------------------------
+
+#: A shift, for "mine this shift": the reviewer's decisions in the last this many hours.
+SHIFT_HOURS = 8
+#: Counting stops here, so the live counts cost the same however long the queue grows.
+WAITING_COUNT_CAP = 1_000
+
+
+def duration_label(minutes: int) -> str:
+    """``45 min``, ``4 h``, ``5 h 07``: short enough for the review page's count boxes."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" if not rest else f"{hours} h {rest:02d}"
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    waiting: int  # capped at WAITING_COUNT_CAP
+    waiting_capped: bool
+    mine: int
+    oldest_minutes: int | None
+    target_minutes: int
+
+    @property
+    def oldest_label(self) -> str:
+        return "—" if self.oldest_minutes is None else duration_label(self.oldest_minutes)
+
+    @property
+    def target_label(self) -> str:
+        return duration_label(self.target_minutes)
+
+    @property
+    def over_target(self) -> bool:
+        return self.oldest_minutes is not None and self.oldest_minutes > self.target_minutes
+
+
+def review_counts(*, facility: Facility, user) -> ReviewCounts:
+    """The review page's live figures: waiting (capped), mine this shift, the oldest one's age."""
+    now = timezone.now()
+    pending = Photo.objects.filter(facility=facility, status=Photo.Status.PENDING_REVIEW)
+    waiting = pending.order_by()[: WAITING_COUNT_CAP + 1].count()
+    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    mine = Photo.objects.filter(
+        reviewed_by=user,
+        reviewed_at__gte=now - timedelta(hours=SHIFT_HOURS),
+        facility=facility,
+    ).count()
+    return ReviewCounts(
+        waiting=min(waiting, WAITING_COUNT_CAP),
+        waiting_capped=waiting > WAITING_COUNT_CAP,
+        mine=mine,
+        oldest_minutes=int((now - oldest).total_seconds() // 60) if oldest else None,
+        target_minutes=facility.review_target_minutes,
+    )
+
+
+@dataclass
+class SenderRecord:
+    """What a reviewer should know about a sender's history with this facility."""
+
+    sent: int = 0
+    rejected: int = 0
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # (label, count), most first
+    blocked: int = 0
+
+
+def sender_records(*, facility: Facility, sender_ids: Iterable[int]) -> dict[int, SenderRecord]:
+    """Each sender's record at ``facility``: photos sent, rejected and why, blocked connections.
+
+    Two grouped queries for any number of senders (the cards on one screen).
+    """
+    ids = set(sender_ids)
+    records = {pk: SenderRecord() for pk in ids}
+    if not ids:
+        return records
+    rows = (
+        Photo.objects.filter(facility=facility, sender_id__in=ids)
+        .order_by()
+        .values("sender_id", "status", "rejection_reason__label")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        record = records[row["sender_id"]]
+        record.sent += row["n"]
+        if row["status"] == Photo.Status.REJECTED:
+            record.rejected += row["n"]
+            record.reasons.append((row["rejection_reason__label"] or "—", row["n"]))
+    for record in records.values():
+        record.reasons.sort(key=lambda pair: (-pair[1], pair[0]))
+    blocked = (
+        Connection.objects.filter(
+            inmate__facility=facility, sender_id__in=ids, status=Connection.Status.BLOCKED
+        )
+        .order_by()
+        .values("sender_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in blocked:
+        records[row["sender_id"]].blocked = row["n"]
+    return records
+
+
+def review_cards(*, facility: Facility, photo_ids: list[int]) -> list[Photo]:
+    """The photos a reviewer holds, in the given order, each with ``sender_record`` attached."""
+    photos = {
+        photo.pk: photo
+        for photo in Photo.objects.filter(
+            facility=facility, pk__in=photo_ids, status=Photo.Status.PENDING_REVIEW
+        )
+        .select_related("sender", "inmate", "connection")
+        .annotate(watchlisted=Exists(WatchlistMatch.objects.filter(photo=OuterRef("pk"))))
+    }
+    ordered: list[Photo] = [photos[pk] for pk in photo_ids if pk in photos]
+    records = sender_records(facility=facility, sender_ids=[p.sender_id for p in ordered])
+    for photo in ordered:
+        photo.sender_record = records[photo.sender_id]  # type: ignore[attr-defined]
+    return ordered

@@ -22,11 +22,16 @@ app_name = "console"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("<slug:code>/review/", review.queue, name="review_queue"),
+    path("<slug:code>/review/", review.review, name="review"),
+    path("<slug:code>/review/grid/", review.queue, name="review_queue"),
+    path("<slug:code>/review/stack/", review.stack, name="review_stack"),
+    path("<slug:code>/review/heartbeat/", review.heartbeat, name="review_heartbeat"),
+    path("<slug:code>/review/release/", review.release, name="review_release"),
     path("<slug:code>/photos/", photos.history, name="photos"),
     path("<slug:code>/photos/<uuid:public_id>/", photos.detail, name="photo_detail"),
     path("<slug:code>/photos/<uuid:public_id>/approve/", review.approve, name="photo_approve"),
     path("<slug:code>/photos/<uuid:public_id>/reject/", review.reject, name="photo_reject"),
+    path("<slug:code>/photos/<uuid:public_id>/undo/", review.undo, name="photo_undo"),
     path(
         "<slug:code>/photos/<uuid:public_id>/<slug:variant>/",
         photos.photo_file,

@@ -145,13 +145,49 @@ def _remind_low_balance(user) -> None:
         transaction.on_commit(lambda: notify_low_balance.enqueue(user.pk))
 
 
+def _undo_charges(photo) -> int:
+    """How many rejections of ``photo`` were undone (each re-charged under its own reference)."""
+    return LedgerEntry.objects.filter(
+        photo=photo, reference__startswith=f"photo_charge:{photo.pk}:undo:"
+    ).count()
+
+
 def credits_refund_photo(*, photo, actor: Actor) -> LedgerEntry:
-    """Give a photo's price back. The reference makes it happen at most once per photo."""
+    """Give a photo's price back. The reference makes it happen at most once per photo.
+
+    After a reviewer undid a rejection (``credits_recharge_photo``), the photo is charged again, so
+    its next refund needs a reference of its own: ``photo_refund:<id>:after_undo:<n>``.
+    """
+    undone = _undo_charges(photo)
+    suffix = f":after_undo:{undone}" if undone else ""
     return ledger_post(
         user=photo.sender,
         kind=LedgerEntry.Kind.PHOTO_REFUND,
         amount=photo.price,
-        reference=f"photo_refund:{photo.pk}",
+        reference=f"photo_refund:{photo.pk}{suffix}",
         photo=photo,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def credits_recharge_photo(*, photo, actor: Actor) -> LedgerEntry:
+    """Take back the refund of a rejection that the reviewer undid: a new charge, never a deletion.
+
+    The n-th undo is ``photo_charge:<id>:undo:<n>``. Raises ``InsufficientCredits`` when the sender
+    has spent the refund meanwhile (the rejection then stands); never takes a balance below zero.
+    """
+    wallet_lock(photo.sender)
+    refunds = LedgerEntry.objects.filter(photo=photo, kind=LedgerEntry.Kind.PHOTO_REFUND).count()
+    undone = _undo_charges(photo)
+    if refunds != undone + 1:
+        raise ValueError("This photo has no refund left to take back.")
+    return ledger_post(
+        user=photo.sender,
+        kind=LedgerEntry.Kind.PHOTO_CHARGE,
+        amount=-photo.price,
+        reference=f"photo_charge:{photo.pk}:undo:{undone + 1}",
+        photo=photo,
+        memo="A reviewer undid the rejection",
         actor=actor,
     )

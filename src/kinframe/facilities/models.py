@@ -47,6 +47,11 @@ class Facility(models.Model):
     photo_price = models.PositiveIntegerField(
         default=100, help_text="Credits charged for each photo (1 credit = 1 cent)."
     )
+    review_target_minutes = models.PositiveIntegerField(
+        default=240,
+        help_text="How long a photo should wait for review at most; the review page shows the "
+        "oldest waiting photo's age against it.",
+    )
     photo_retention_days = models.PositiveIntegerField(
         null=True,
         blank=True,

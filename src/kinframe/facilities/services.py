@@ -20,18 +20,37 @@ class FacilitySettingsError(ValueError):
     """The change was refused; the message is for the staff member who asked. Nothing was written."""
 
 
+#: The review target a facility may set, in minutes: five minutes to a week.
+REVIEW_TARGET_RANGE = (5, 7 * 24 * 60)
+
+
 @transaction.atomic
 def facility_update_settings(
-    *, facility: Facility, actor: Actor, photos_enabled: bool, photo_price: int
+    *,
+    facility: Facility,
+    actor: Actor,
+    photos_enabled: bool,
+    photo_price: int,
+    review_target_minutes: int | None = None,
 ) -> Facility:
-    """Turn photos on or off and set their price (whole credits, at least 1).
+    """Turn photos on or off, set their price (whole credits, at least 1) and the review target.
 
     A new price applies to photos sent from now on; photos already sent keep the price they were
-    charged, so a refund always gives back exactly what was taken.
+    charged, so a refund always gives back exactly what was taken. ``review_target_minutes`` (None:
+    unchanged) is how long a photo should wait at most; reviewers see the oldest one's age against it.
     """
     if isinstance(photo_price, bool) or not isinstance(photo_price, int) or photo_price < 1:
         raise FacilitySettingsError(
             "The photo price must be a whole number of credits, at least 1."
+        )
+    if review_target_minutes is not None and not (
+        isinstance(review_target_minutes, int)
+        and not isinstance(review_target_minutes, bool)
+        and REVIEW_TARGET_RANGE[0] <= review_target_minutes <= REVIEW_TARGET_RANGE[1]
+    ):
+        raise FacilitySettingsError(
+            "The review target must be a whole number of minutes from "
+            f"{REVIEW_TARGET_RANGE[0]} to {REVIEW_TARGET_RANGE[1]} (a week)."
         )
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     changes: dict[str, list[bool] | list[int]] = {}
@@ -41,6 +60,12 @@ def facility_update_settings(
     if facility.photo_price != photo_price:
         changes["photo_price"] = [facility.photo_price, photo_price]
         facility.photo_price = photo_price
+    if (
+        review_target_minutes is not None
+        and facility.review_target_minutes != review_target_minutes
+    ):
+        changes["review_target_minutes"] = [facility.review_target_minutes, review_target_minutes]
+        facility.review_target_minutes = review_target_minutes
     if not changes:
         return facility
     facility.save(update_fields=list(changes))

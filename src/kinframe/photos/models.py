@@ -91,6 +91,8 @@ class Photo(models.Model):
                 name="photos_requeue_idx",
                 condition=models.Q(status="received"),
             ),
+            # A reviewer's own decisions in their shift (the review page's live counts).
+            models.Index(fields=["reviewed_by", "reviewed_at"], name="photos_reviewer_decided_idx"),
         ]
 
     def __str__(self) -> str:
@@ -131,3 +133,30 @@ class PhotoView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_kind} viewed {self.photo_id} at {self.viewed_at}"
+
+
+class ReviewLease(models.Model):
+    """One reviewer's short hold on one waiting photo, so no two reviewers are handed the same one.
+
+    A lease lasts ``photos.review.LEASE_SECONDS`` and is renewed while the photo is on the
+    reviewer's screen; a lapsed lease may be taken over by anyone. ``acquired_at`` is when the photo
+    was handed to this reviewer: a decision needs it to be a moment old (no blind double clicks).
+    The row is deleted when the photo is decided or the reviewer leaves.
+    """
+
+    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="review_lease")
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["facility", "expires_at"]),
+            models.Index(fields=["reviewer", "facility"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lease on {self.photo_id} by {self.reviewer_id} until {self.expires_at}"

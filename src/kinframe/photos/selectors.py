@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, Case, OuterRef, QuerySet, Subquery, When
 
 from kinframe.credits.models import LedgerEntry
 
@@ -12,15 +12,23 @@ from .models import Photo
 def photos_sent_by(*, sender) -> QuerySet[Photo]:
     """A sender's photos, newest first, with recipient, reason and the credits given back.
 
-    ``refunded`` comes from the ledger itself (at most one refund entry per photo), so the history
-    says what really happened to the money.
+    ``refunded`` comes from the ledger itself (the latest refund entry), so the history says what
+    really happened to the money; a rejection a reviewer undid took its refund back, so a photo
+    that is no longer in a refunded state shows none.
     """
-    refund = LedgerEntry.objects.filter(
-        photo=OuterRef("pk"), kind=LedgerEntry.Kind.PHOTO_REFUND
-    ).values("amount")[:1]
+    latest_refund = (
+        LedgerEntry.objects.filter(photo=OuterRef("pk"), kind=LedgerEntry.Kind.PHOTO_REFUND)
+        .order_by("-id")
+        .values("amount")[:1]
+    )
+    refund = Case(
+        When(status__in=Photo.REFUNDED_STATUSES, then=Subquery(latest_refund)),
+        default=None,
+        output_field=BigIntegerField(),
+    )
     return (
         Photo.objects.filter(sender=sender)
         .select_related("inmate", "facility", "rejection_reason")
-        .annotate(refunded=Subquery(refund))
+        .annotate(refunded=refund)
         .order_by("-created_at", "-id")
     )

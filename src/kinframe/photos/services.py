@@ -8,6 +8,8 @@ moved on, so two reviewers clicking at once, or a retried request, can never ref
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -52,6 +54,22 @@ __all__ = [
 ]
 
 
+#: A decision's notice waits this long, so the reviewer's undo (10 s) can still call it off.
+DECISION_NOTICE_DELAY = timedelta(seconds=15)
+
+
+def _notify_decision(photo: Photo, template: str) -> None:
+    """Tell the sender of a decision a little later; an undone decision sends nothing."""
+    from .tasks import notify_sender_of_photo
+
+    task = notify_sender_of_photo
+    if task.get_backend().supports_defer:
+        task = task.using(run_after=timezone.now() + DECISION_NOTICE_DELAY)
+    assert photo.reviewed_at is not None
+    photo_id, decision = photo.pk, photo.reviewed_at.isoformat()
+    transaction.on_commit(lambda: task.enqueue(photo_id, template, decision))
+
+
 @transaction.atomic
 def photo_approve(*, photo: Photo | int, actor: Actor) -> Photo:
     """Deliver the photo to its recipient. ``actor`` is the reviewer."""
@@ -63,7 +81,7 @@ def photo_approve(*, photo: Photo | int, actor: Actor) -> Photo:
     photo.reviewed_at = timezone.now()
     photo.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     audit_log("photo.approved", actor=actor, target=photo)
-    _notify_sender(photo.pk, "photo_delivered")
+    _notify_decision(photo, "photo_delivered")
     events.publish_on_commit(events.PHOTO_DELIVERED, photo_id=photo.pk)
     return photo
 
@@ -88,7 +106,7 @@ def photo_reject(*, photo: Photo | int, actor: Actor, reason: RejectionReason) -
         target=photo,
         data={"reason": reason.code},
     )
-    _notify_sender(photo.pk, "photo_rejected")
+    _notify_decision(photo, "photo_rejected")
     return photo
 
 

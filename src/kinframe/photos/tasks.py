@@ -15,6 +15,11 @@ SUBJECTS = {
     "photo_undeliverable": "Your photo could not be delivered; your credits are back",
     "photo_failed": "We could not process your photo; your credits are back",
 }
+#: The status a photo must still have for a decision's notice to go out (see below).
+DECIDED_STATUS = {
+    "photo_delivered": Photo.Status.APPROVED,
+    "photo_rejected": Photo.Status.REJECTED,
+}
 
 
 @task(queue_name="photos")
@@ -34,15 +39,29 @@ def process_photo(photo_id: int) -> None:
 
 @task(queue_name="email")
 def notify_sender_of_photo(
-    photo_id: int, template: str, attempt: int = 1, already_sent: list[str] | None = None
+    photo_id: int,
+    template: str,
+    decision: str = "",
+    attempt: int = 1,
+    already_sent: list[str] | None = None,
 ) -> None:
-    """Tell the sender what happened to their photo, by the channels they chose."""
+    """Tell the sender what happened to their photo, by the channels they chose.
+
+    A decision's notice carries the ``decision`` (when it was made) and runs a little later: if
+    the reviewer undid it meanwhile, the photo no longer shows that decision and nothing is sent.
+    """
     photo = Photo.objects.select_related("sender", "inmate__facility", "rejection_reason").get(
         pk=photo_id
     )
+    if decision and (
+        photo.reviewed_at is None
+        or photo.reviewed_at.isoformat() != decision
+        or photo.status != DECIDED_STATUS.get(template, photo.status)
+    ):
+        return
     notice_send_or_retry(
         task=notify_sender_of_photo,
-        task_args=(photo_id, template),
+        task_args=(photo_id, template, decision),
         attempt=attempt,
         already_sent=already_sent or [],
         user=photo.sender,

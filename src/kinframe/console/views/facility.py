@@ -46,7 +46,11 @@ def _settings_page(
         else:
             reasons.append((reason, _reason_form(reason)))
     settings_form = settings_form or FacilitySettingsForm(
-        initial={"photos_enabled": facility.photos_enabled, "photo_price": facility.photo_price}
+        initial={
+            "photos_enabled": facility.photos_enabled,
+            "photo_price": facility.photo_price,
+            "review_target_minutes": facility.review_target_minutes,
+        }
     )
     context = {
         "settings_form": settings_form,
@@ -70,6 +74,7 @@ def facility_settings(request: ConsoleRequest) -> HttpResponse:
                 actor=request.console.actor,
                 photos_enabled=form.cleaned_data["photos_enabled"],
                 photo_price=form.cleaned_data["photo_price"],
+                review_target_minutes=form.cleaned_data["review_target_minutes"],
             )
         except FacilitySettingsError as error:
             form.add_error(None, str(error))

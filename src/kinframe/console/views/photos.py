@@ -1,18 +1,22 @@
 """A facility's photos: the history list, one photo's record, and the photo files themselves.
 
 A staff *view* (``PhotoView``) is recorded each time the full-size file is served, whoever asks for
-it and from wherever (the detail page's ``<img>``, or the URL typed in directly): the file is the
-photo, so no way of opening it goes unrecorded. Queue thumbnails are not views.
+it and from wherever (the review pages, or the URL typed in directly): the file is the photo, so no
+way of opening it goes unrecorded. Thumbnails are not views. The record page records its own
+opening before listing the views (so it never says "nobody has opened it" while it shows it) and
+gives its ``<img>`` a short-lived signed note so that the same opening is not counted twice.
 """
 
 from __future__ import annotations
 
+from django.core import signing
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from kinframe.photos.models import Photo
+from kinframe.photos.review import review_lease_take
 from kinframe.photos.services import photo_record_view
 from kinframe.photos.serving import photo_file_response
 from kinframe.restrictions.selectors import watchlist_matches_for_photo
@@ -28,6 +32,9 @@ from ..selectors import (
 from .common import paginate, query_without_page
 
 PER_PAGE = 25
+SEEN_SALT = "kinframe.console.photo-seen"
+#: The record page's note covers its own <img>, loaded within seconds of the page.
+SEEN_MAX_AGE = 120
 
 
 @console_view(roles=HISTORY_ROLES)
@@ -59,6 +66,12 @@ def detail(request: ConsoleRequest, public_id) -> HttpResponse:
         photo.status == Photo.Status.PENDING_REVIEW
         and request.console.membership.role in REVIEW_ROLES
     )
+    held_elsewhere = can_decide and not review_lease_take(photo=photo, actor=request.console.actor)
+    seen = ""
+    if photo.image and not photo.files_purged_at:
+        photo_record_view(photo=photo, actor=request.console.actor, variant="display")
+        seen = signing.dumps([photo.pk, request.user.pk], salt=SEEN_SALT)
+    can_decide = can_decide and not held_elsewhere
     return render(
         request,
         "console/photo_detail.html",
@@ -66,6 +79,8 @@ def detail(request: ConsoleRequest, public_id) -> HttpResponse:
             "photo": photo,
             "views": list(photo_view_history(photo=photo)),
             "can_decide": can_decide,
+            "held_elsewhere": held_elsewhere,
+            "seen": seen,
             "reasons": list(active_rejection_reasons(facility=facility)) if can_decide else [],
             "watchlist_matches": watchlist_matches_for_photo(photo=photo),
         },
@@ -78,6 +93,15 @@ def photo_file(request: ConsoleRequest, public_id, variant: str) -> HttpResponse
     """The bytes of one of the facility's photos; the full-size one is recorded as a view."""
     photo = facility_photo(facility=request.console.facility, public_id=public_id)
     response = photo_file_response(photo, variant)
-    if variant == "display":
+    if variant == "display" and not _recorded_by_page(request, photo):
         photo_record_view(photo=photo, actor=request.console.actor, variant="display")
     return response
+
+
+def _recorded_by_page(request: ConsoleRequest, photo: Photo) -> bool:
+    """True when the record page that embeds this file has already recorded this opening."""
+    try:
+        note = signing.loads(request.GET.get("seen", ""), salt=SEEN_SALT, max_age=SEEN_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return note == [photo.pk, request.user.pk]
