@@ -38,7 +38,12 @@ NOBODY: tuple = ()
 
 # url name: (roles that may GET, roles that may POST)
 ACCESS: dict[str, tuple[tuple, tuple]] = {
+    "review": ((REV, ADM), NOBODY),
     "review_queue": ((REV, ADM), NOBODY),
+    "review_stack": ((REV, ADM), NOBODY),
+    "review_heartbeat": (NOBODY, (REV, ADM)),
+    "review_release": (NOBODY, (REV, ADM)),
+    "photo_undo": (NOBODY, (REV, ADM)),
     "photos": ((REV, ADM, INV), NOBODY),
     "photo_detail": ((REV, ADM, INV), NOBODY),
     "photo_file": ((REV, ADM, INV), NOBODY),
@@ -119,8 +124,11 @@ def test_investigators_change_nothing_and_reviewers_no_settings_staff_or_blocks(
             assert INV not in post, name
     reviewer_may_post = {name for name, (_, post) in ACCESS.items() if REV in post}
     assert reviewer_may_post <= {
+        "review_heartbeat",  # holding photos on screen
+        "review_release",
         "photo_approve",
         "photo_reject",
+        "photo_undo",
         "connection_approve",
         "connection_decline",
     }

@@ -237,6 +237,7 @@ def approve(request: ConsoleRequest, public_id) -> HttpResponse:
 @console_view(roles=REVIEW_ROLES)
 @require_POST
 def reject(request: ConsoleRequest, public_id) -> HttpResponse:
+    facility_photo(facility=request.console.facility, public_id=public_id)  # 404 before anything
     reason = _reason_from(request, request.console.facility)
     if reason is None:
         return _bad_reason(request, request.console.facility)
