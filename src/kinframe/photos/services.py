@@ -27,6 +27,7 @@ from kinframe.credits.services import credits_charge_photo, credits_refund_photo
 from kinframe.facilities.models import Inmate, RejectionReason
 from kinframe.notify import events
 
+from .flags import photo_flags_compute
 from .imaging import UnsupportedImage, probe_image, process_image
 from .models import Photo, PhotoView, photo_key
 
@@ -345,7 +346,7 @@ def photo_process(*, photo_id: int) -> Photo | None:
         new_files.append(display_name)
         thumb_name = default_storage.save(photo_key(photo, ""), ContentFile(result.thumbnail))
         new_files.append(thumb_name)
-        return _photo_processed(photo_id=photo_id, result=result, names=(display_name, thumb_name))
+        photo = _photo_processed(photo_id=photo_id, result=result, names=(display_name, thumb_name))
     except UnsupportedImage as exc:
         for name in new_files:
             _delete_file(name)
@@ -362,6 +363,9 @@ def photo_process(*, photo_id: int) -> Photo | None:
         else:
             _enqueue_retry(photo_id, attempt=photo.processing_attempts)
         raise
+    if photo.status == Photo.Status.PENDING_REVIEW:
+        photo_flags_compute(photo=photo)  # consistency flags (photos/flags.py); never raises
+    return photo
 
 
 def _enqueue_retry(photo_id: int, *, attempt: int) -> None:
