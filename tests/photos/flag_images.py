@@ -43,7 +43,7 @@ def qr_photo(text: str = "https://example.org/pay-me", *, border_photo: bool = F
 
 def text_page(lines: int = 18, *, size: tuple[int, int] = (900, 1200), seed: int = 0) -> bytes:
     """A page of text as a phone would send it: dark words on a light background."""
-    words = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "pretty", "letters", "dance"]
+    words = "the quick brown fox jumps over a lazy dog while pretty letters dance".split()  # noqa: SIM905
     image = Image.new("RGB", size, (250, 250, 246))
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=28)
