@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import audit, connections, facility, home, kiosks, photos, review, staff
+from .views import appeals, audit, connections, facility, home, kiosks, photos, review, staff
 
 app_name = "console"
 
@@ -13,6 +13,15 @@ urlpatterns = [
     path("<slug:code>/photos/<uuid:public_id>/", photos.detail, name="photo_detail"),
     path("<slug:code>/photos/<uuid:public_id>/approve/", review.approve, name="photo_approve"),
     path("<slug:code>/photos/<uuid:public_id>/reject/", review.reject, name="photo_reject"),
+    path(
+        "<slug:code>/photos/<uuid:public_id>/reverse/", appeals.photo_reverse, name="photo_reverse"
+    ),
+    path("<slug:code>/appeals/", appeals.appeal_list, name="appeals"),
+    path(
+        "<slug:code>/appeals/<int:appeal_id>/decide/",
+        appeals.appeal_decide_view,
+        name="appeal_decide",
+    ),
     path(
         "<slug:code>/photos/<uuid:public_id>/<slug:variant>/",
         photos.photo_file,

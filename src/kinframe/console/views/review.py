@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kinframe.facilities.models import Facility, RejectionReason
+from kinframe.photos.models import PhotoFlag
 from kinframe.photos.services import PhotoStateError, photo_approve, photo_reject
 
 from ..access import REVIEW_ROLES, ConsoleRequest, console_view
@@ -26,11 +27,15 @@ QUEUE_SIZE = 50  # the oldest photos first; a reviewer works down the list, then
 @console_view(roles=REVIEW_ROLES)
 def queue(request: ConsoleRequest) -> HttpResponse:
     facility = request.console.facility
-    photos = review_queue(facility=facility)
+    flag = request.GET.get("flag", "")
+    flag = flag if flag in PhotoFlag.Kind.values else ""
+    photos = review_queue(facility=facility, flag=flag)
     return render(
         request,
         "console/review_queue.html",
         {
+            "flag": flag,
+            "flag_choices": PhotoFlag.Kind.choices,
             "photos": list(photos[:QUEUE_SIZE]),
             "waiting": photos.count(),
             "reasons": list(active_rejection_reasons(facility=facility)),
