@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 from tests.actors import as_sender, as_staff
 from tests.factories import PhotoFactory, StaffFactory, give_credits
@@ -85,9 +86,11 @@ def test_appeal_only_once_only_by_the_sender_only_within_30_days(sender, rejecte
         appeal_create(actor=as_sender(outsider), photo=rejected, note="mine")
     with pytest.raises(AppealError, match="few words"):
         appeal_create(actor=as_sender(sender), photo=rejected, note="   ")
-    with time_machine.travel(timezone.now() + timedelta(days=31)):
-        with pytest.raises(AppealError, match="30 days"):
-            appeal_create(actor=as_sender(sender), photo=rejected, note="late")
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=31)),
+        pytest.raises(AppealError, match="30 days"),
+    ):
+        appeal_create(actor=as_sender(sender), photo=rejected, note="late")
     appeal_create(actor=as_sender(sender), photo=rejected, note="once")
     with pytest.raises(AppealError, match="once"):
         appeal_create(actor=as_sender(sender), photo=rejected, note="twice")
@@ -126,3 +129,25 @@ def test_admin_reverses_a_wrongful_rejection_with_a_reason_in_the_audit(
     assert balance_of(sender) == 300  # nothing refunded twice
     assert entries(LedgerEntry.Kind.APPEAL_REFUND) == [100]
     assert entries(LedgerEntry.Kind.PHOTO_REFUND) == [100]
+
+
+def test_the_history_says_the_price_before_asking_and_asks_once(client, sender, rejected):
+    client.force_login(sender)
+    html = client.get(reverse("sender:photos")).content.decode()
+    assert "Asking costs <strong>100 credits</strong>" in html
+    url = reverse("sender:photo_appeal", args=[rejected.public_id])
+
+    client.post(url, {"note": "It is my daughter's drawing"})
+    assert balance_of(sender) == 200
+    client.post(url, {"note": "again"})
+    assert balance_of(sender) == 200
+    html = client.get(reverse("sender:photos")).content.decode()
+    assert 'data-testid="appeal-state"' in html
+    assert "Asking costs" not in html
+
+
+def test_another_sender_cannot_appeal_my_photo(client, outsider, rejected):
+    client.force_login(outsider)
+    response = client.post(reverse("sender:photo_appeal", args=[rejected.public_id]), {"note": "x"})
+    assert response.status_code == 404
+    assert not Appeal.objects.exists()

@@ -38,12 +38,17 @@ def appeal_deadline(photo: Photo):
     return photo.reviewed_at + APPEAL_WINDOW if photo.reviewed_at else None
 
 
-def appeal_refusal(photo: Photo, *, now=None) -> str | None:
-    """Why this photo cannot be appealed right now, or None if it can (for pages and the service)."""
+def appeal_refusal(photo: Photo, *, now=None, appealed: bool | None = None) -> str | None:
+    """Why this photo cannot be appealed right now, or None if it can (for pages and the service).
+
+    ``appealed`` saves the query when the caller already knows (a list that joined the appeal).
+    """
     now = now or timezone.now()
     if photo.status != Photo.Status.REJECTED:
         return "Only a rejected photo can be appealed."
-    if Appeal.objects.filter(photo_id=photo.pk).exists():
+    if appealed is None:
+        appealed = Appeal.objects.filter(photo_id=photo.pk).exists()
+    if appealed:
         return "This photo has already been appealed; a photo can be appealed once."
     deadline = appeal_deadline(photo)
     if deadline is None or now > deadline:

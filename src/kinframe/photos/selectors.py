@@ -20,7 +20,7 @@ def photos_sent_by(*, sender) -> QuerySet[Photo]:
     ).values("amount")[:1]
     return (
         Photo.objects.filter(sender=sender)
-        .select_related("inmate", "facility", "rejection_reason")
+        .select_related("inmate", "facility", "rejection_reason", "appeal")
         .annotate(refunded=Subquery(refund))
         .order_by("-created_at", "-id")
     )
