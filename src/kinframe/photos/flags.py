@@ -42,7 +42,7 @@ MIN_EDGES = 0.01
 #: The side the detectors look at: enough for a QR code a phone could read, and quick.
 ANALYSIS_LONG_SIDE = 1024
 
-GENERIC_RULES = {
+GENERIC_RULES: dict[str, str] = {
     PhotoFlag.Kind.CODE: "Photos with a QR code or barcode are usually refused.",
     PhotoFlag.Kind.TEXT: "Photos that are mostly text, or screenshots, are usually refused.",
 }
@@ -60,7 +60,9 @@ class ImageSignals:
 
     @property
     def looks_like_text(self) -> bool:
-        return self.text_score >= TEXT_THRESHOLD
+        """Mostly text or a screen. A bare code also scores high (a flat background with sharp
+        marks); when a code was read, the code flag says more, so this one stays quiet."""
+        return self.text_score >= TEXT_THRESHOLD and not self.codes
 
 
 def read_codes(image: Image.Image) -> list[tuple[str, str]]:

@@ -68,7 +68,12 @@ def photo_send(request: SenderRequest, connection_id: int) -> HttpResponse:
 
 
 def _send_page(
-    request: HttpRequest, connection: Connection, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    connection: Connection,
+    *,
+    error: str = "",
+    status: int = 200,
+    warnings: list[SendWarning] | None = None,
 ) -> TemplateResponse:
     inmate = connection.inmate
     can_send = inmate.status == Inmate.Status.ACTIVE and inmate.facility.photos_enabled
@@ -87,7 +92,7 @@ def _send_page(
         "buy_credits_url": _buy_credits_url(),
         "affordable": balance // price,
         "error": error,
-        "warnings": [],
+        "warnings": warnings or [],
     }
     return TemplateResponse(request, "sender/photos/send.html", context, status=status)
 
@@ -170,9 +175,7 @@ def _warn(request: SenderRequest, connection: Connection, warnings) -> HttpRespo
             {"ok": False, "message": WARNING_MESSAGE, "warnings": _warning_data(warnings)},
             status=409,
         )
-    response = _send_page(request, connection, status=409)
-    response.context_data["warnings"] = warnings
-    return response
+    return _send_page(request, connection, status=409, warnings=warnings)
 
 
 @verified_sender_required
@@ -230,10 +233,10 @@ def photo_history(request: SenderRequest) -> TemplateResponse:
     now = timezone.now()
     for photo in page.object_list:
         appeal = getattr(photo, "appeal", None) if photo.status == Photo.Status.REJECTED else None
-        photo.appeal_open = photo.status == Photo.Status.REJECTED and (  # type: ignore[attr-defined]
+        photo.appeal_open = photo.status == Photo.Status.REJECTED and (
             appeal_refusal(photo, now=now, appealed=appeal is not None) is None
         )
-        photo.appeal_deadline = appeal_deadline(photo)  # type: ignore[attr-defined]
+        photo.appeal_deadline = appeal_deadline(photo)
     return TemplateResponse(
         request,
         "sender/photos/history.html",
