@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from PIL import Image, ImageFilter
 
 from kinframe.audit.actors import SYSTEM, Actor
@@ -120,28 +120,35 @@ def near_duplicates(
 ) -> list[tuple[int, int]]:
     """Photos of this facility in ``statuses`` whose hash is within ``max_distance``.
 
-    Returns (photo id, distance) pairs, closest first, newest first among equals. One indexed
-    query per call: an exact match on any of the six bands, then popcount in Python over the
-    few candidates.
+    Returns (photo id, distance) pairs, closest first, newest first among equals. Two queries:
+    the hashes sharing any of the six bands exactly (every hash within distance 5 does), then
+    the statuses of those that popcount keeps.
     """
     try:
         value = int(phash, 16)
     except (TypeError, ValueError):
         return []
-    bands = phash_bands(value)
-    any_band = Q()
-    for i, band in enumerate(bands):
-        any_band |= Q(**{f"b{i}": band})
-    candidates = PhotoHash.objects.filter(any_band, facility_id=facility_id)
-    if statuses is not None:
-        candidates = candidates.filter(photo__status__in=statuses)
-    if exclude_photo_id is not None:
-        candidates = candidates.exclude(photo_id=exclude_photo_id)
-    matches = [
-        (photo_id, distance)
-        for photo_id, stored in candidates.values_list("photo_id", "value")
-        if (distance := hash_distance(stored, value)) <= max_distance
+    # One index-only scan per band (UNION ALL), popcount over the few candidates, and only then
+    # the photos' statuses for the handful within reach: joining every candidate to its photo
+    # first cost 20x more at a million hashes (docs/flags.md).
+    per_band = [
+        PhotoHash.objects.filter(facility_id=facility_id, **{f"b{i}": band}).values_list(
+            "photo_id", "value"
+        )
+        for i, band in enumerate(phash_bands(value))
     ]
+    near = {
+        photo_id: distance
+        for photo_id, stored in per_band[0].union(*per_band[1:], all=True)
+        if (distance := hash_distance(stored, value)) <= max_distance
+    }
+    near.pop(exclude_photo_id, None)
+    if not near:
+        return []
+    kept = Photo.objects.filter(pk__in=near)
+    if statuses is not None:
+        kept = kept.filter(status__in=statuses)
+    matches = [(photo_id, near[photo_id]) for photo_id in kept.values_list("pk", flat=True)]
     matches.sort(key=lambda match: (match[1], -match[0]))
     return matches
 

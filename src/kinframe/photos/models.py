@@ -168,7 +168,12 @@ class PhotoHash(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["facility", f"b{i}"], name=f"photos_hash_band{i}_idx")
+            # Covering (PostgreSQL): a lookup reads hash and photo from the index alone.
+            models.Index(
+                fields=["facility", f"b{i}"],
+                include=["value", "photo"],
+                name=f"photos_hash_band{i}_idx",
+            )
             for i in range(len(PHASH_BANDS))
         ]
 
