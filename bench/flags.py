@@ -428,12 +428,71 @@ def bench_detector() -> None:
             print(f"  {name:32s} score {s:.2f}  labelled {'text' if truth else 'photo'}")  # fmt: skip
 
 
+# --- 3. Which resends stay within the distance --------------------------------------------------
+
+
+def _variant(data: bytes, *, scale: float = 1.0, quality: int = 85, crop: float = 0.0) -> bytes:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    if crop:
+        w, h = image.size
+        image = image.crop((int(w * crop), int(h * crop), int(w * (1 - crop)), int(h * (1 - crop))))
+    if scale != 1.0:
+        image = image.resize((round(image.width * scale), round(image.height * scale)))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def bench_resends() -> None:
+    """dHash distance between a photo and what a sender does to it before sending it again."""
+    from tests.photos.flag_images import PHOTOS
+
+    from kinframe.photos.flags import NEAR_DUPLICATE_DISTANCE, hash_distance
+    from kinframe.photos.imaging import process_image
+
+    names = [
+        "Canon_40D.jpg", "Nikon_D70.jpg", "gps_DSCN0010.jpg", "gps_DSCN0021.jpg",
+        "orientation_landscape_1.jpg", "tests_45-gps_ifd.jpg", "invalid_image01137.jpg",
+    ]  # fmt: skip
+    transforms = {
+        "resized 60%, q70": {"scale": 0.6, "quality": 70},
+        "resized 30%, q50": {"scale": 0.3, "quality": 50},
+        "recompressed q40": {"quality": 40},
+        "cropped 3% a side": {"crop": 0.03},
+        "cropped 10% a side": {"crop": 0.10},
+    }
+
+    def phash(data: bytes) -> int:
+        return int(process_image(data, max_bytes=1 << 26, max_pixels=1 << 28).phash, 16)
+
+    originals = {name: (PHOTOS / name).read_bytes() for name in names}
+    hashes = {name: phash(data) for name, data in originals.items()}
+    print(f"resends of {len(names)} photos; flagged when distance <= {NEAR_DUPLICATE_DISTANCE}:")
+    for label, options in transforms.items():
+        distances = [
+            hash_distance(hashes[n], phash(_variant(originals[n], **options))) for n in names
+        ]
+        caught = sum(d <= NEAR_DUPLICATE_DISTANCE for d in distances)
+        print(f"  {label:20s} distances {sorted(distances)}  flagged {caught}/{len(names)}")
+    unrelated = [
+        hash_distance(hashes[a], hashes[b]) for i, a in enumerate(names) for b in names[i + 1 :]
+    ]
+    print(
+        f"  unrelated pairs      smallest distance {min(unrelated)}, median {statistics.median(unrelated)}"
+    )
+
+
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["detector", "lookup"]
-    if "detector" in which:
+    which = sys.argv[1:] or ["detector", "resends", "lookup"]
+    if "detector" in which or "resends" in which:
         import django
 
         django.setup()
+    if "detector" in which:
         bench_detector()
+    if "resends" in which:
+        bench_resends()
     if "lookup" in which:
         bench_lookup()
