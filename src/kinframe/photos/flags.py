@@ -142,7 +142,8 @@ def near_duplicates(
         for photo_id, stored in per_band[0].union(*per_band[1:], all=True)
         if (distance := hash_distance(stored, value)) <= max_distance
     }
-    near.pop(exclude_photo_id, None)
+    if exclude_photo_id is not None:
+        near.pop(exclude_photo_id, None)
     if not near:
         return []
     kept = Photo.objects.filter(pk__in=near)
