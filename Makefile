@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_NO_PROGRESS := 1
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test test-fast test-e2e lint format bench bench-workers bench-review browser clean
+.PHONY: install run test test-fast test-e2e lint format bench bench-workers bench-review bench-flags browser clean
 
 $(BIN)/uv:
 	python3 -m venv $(VENV)
@@ -63,6 +63,11 @@ bench-workers: install
 # The review queue at 100,000 waiting vs 100 (PostgreSQL from DATABASE_URL, else SQLite).
 bench-review: install
 	$(BIN)/python bench/review.py
+
+# The near-duplicate lookup at 1,000 and 1,000,000 hashes needs PostgreSQL (DATABASE_URL);
+# the text detector's precision and recall need nothing else.
+bench-flags: install
+	$(BIN)/python bench/flags.py
 
 clean:
 	rm -rf $(VENV) var artifacts

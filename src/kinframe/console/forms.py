@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from kinframe.facilities.services import REVIEW_TARGET_RANGE
-from kinframe.photos.models import Photo
+from kinframe.photos.models import Photo, PhotoFlag
 
 
 class PhotoFilterForm(forms.Form):
@@ -15,6 +15,11 @@ class PhotoFilterForm(forms.Form):
         required=False,
         max_length=150,
         widget=forms.TextInput(attrs={"type": "search", "data-testid": "photo-search"}),
+    )
+    flag = forms.ChoiceField(
+        choices=[("", "Any or no flag"), *PhotoFlag.Kind.choices],
+        required=False,
+        widget=forms.Select(attrs={"data-testid": "flag-filter"}),
     )
 
 

@@ -37,7 +37,7 @@ from kinframe.facilities.models import (
     RejectionReason,
     StaffMembership,
 )
-from kinframe.photos.models import Photo, PhotoView
+from kinframe.photos.models import Appeal, Photo, PhotoFlag, PhotoView
 from kinframe.restrictions.models import WatchlistMatch
 
 
@@ -71,27 +71,35 @@ def staff_facilities(*, user) -> QuerySet[Facility]:
     )
 
 
-def review_queue(*, facility: Facility) -> QuerySet[Photo]:
+def review_queue(*, facility: Facility, flag: str = "") -> QuerySet[Photo]:
     """Photos waiting for review at ``facility``, oldest first, so nobody waits longest by chance.
 
-    ``watchlisted`` says whether the photo matched the agency's watch list when it was sent.
+    ``flag`` (a ``PhotoFlag.Kind``) keeps only the photos carrying that flag; ``watchlisted`` says
+    whether the photo matched the agency's watch list when it was sent.
     """
+    photos = Photo.objects.filter(facility=facility, status=Photo.Status.PENDING_REVIEW)
+    if flag:
+        photos = photos.filter(flags__kind=flag)  # one flag per kind: no duplicate rows
     return (
-        Photo.objects.filter(facility=facility, status=Photo.Status.PENDING_REVIEW)
-        .select_related("sender", "inmate")
+        photos.select_related("sender", "inmate")
         .annotate(watchlisted=Exists(WatchlistMatch.objects.filter(photo=OuterRef("pk"))))
         .order_by("created_at", "id")
     )
 
 
-def facility_photos(*, facility: Facility, status: str = "", search: str = "") -> QuerySet[Photo]:
+def facility_photos(
+    *, facility: Facility, status: str = "", search: str = "", flag: str = ""
+) -> QuerySet[Photo]:
     """Every photo of ``facility``, newest first, with ``view_count`` annotated.
 
-    ``search`` matches an inmate number exactly (case-insensitive) or part of a sender's username.
+    ``search`` matches an inmate number exactly (case-insensitive) or part of a sender's username;
+    ``flag`` keeps the photos carrying that ``PhotoFlag.Kind``.
     """
     photos = Photo.objects.filter(facility=facility)
     if status:
         photos = photos.filter(status=status)
+    if flag:
+        photos = photos.filter(flags__kind=flag)
     search = search.strip()
     if search:
         photos = photos.filter(
@@ -110,6 +118,35 @@ def facility_photo(*, facility: Facility, public_id) -> Photo:
         Photo.objects.select_related("sender", "inmate", "reviewed_by", "rejection_reason"),
         facility=facility,
         public_id=public_id,
+    )
+
+
+def photo_flags(*, photo: Photo) -> list[PhotoFlag]:
+    """The photo's flags, each near-duplicate with the earlier photo's decision, reason, reviewer."""
+    return list(
+        photo.flags.select_related(
+            "matched_photo__reviewed_by", "matched_photo__rejection_reason", "matched_photo__inmate"
+        )
+    )
+
+
+def facility_appeals(*, facility: Facility, pending_only: bool = True) -> QuerySet[Appeal]:
+    """The facility's appeals, oldest first, with the photo, its first decision and the sender."""
+    appeals = Appeal.objects.filter(facility=facility)
+    if pending_only:
+        appeals = appeals.filter(status=Appeal.Status.PENDING)
+    return appeals.select_related(
+        "photo__inmate", "photo__rejection_reason", "sender", "original_reviewer", "decided_by"
+    ).order_by("created_at", "id")
+
+
+def facility_appeal(*, facility: Facility, appeal_id: int) -> Appeal:
+    return get_object_or_404(facility_appeals(facility=facility, pending_only=False), pk=appeal_id)
+
+
+def photo_appeal(*, photo: Photo) -> Appeal | None:
+    return (
+        Appeal.objects.select_related("original_reviewer", "decided_by").filter(photo=photo).first()
     )
 
 

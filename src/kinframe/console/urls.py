@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import (
+    appeals,
     audit,
     blocks,
     connections,
@@ -32,6 +33,15 @@ urlpatterns = [
     path("<slug:code>/photos/<uuid:public_id>/approve/", review.approve, name="photo_approve"),
     path("<slug:code>/photos/<uuid:public_id>/reject/", review.reject, name="photo_reject"),
     path("<slug:code>/photos/<uuid:public_id>/undo/", review.undo, name="photo_undo"),
+    path(
+        "<slug:code>/photos/<uuid:public_id>/reverse/", appeals.photo_reverse, name="photo_reverse"
+    ),
+    path("<slug:code>/appeals/", appeals.appeal_list, name="appeals"),
+    path(
+        "<slug:code>/appeals/<int:appeal_id>/decide/",
+        appeals.appeal_decide_view,
+        name="appeal_decide",
+    ),
     path(
         "<slug:code>/photos/<uuid:public_id>/<slug:variant>/",
         photos.photo_file,

@@ -32,10 +32,12 @@ class LedgerEntry(models.Model):
         PURCHASE_REFUND = "purchase_refund", "purchase refunded"
         CHARGEBACK = "chargeback", "card payment disputed"
         ADJUSTMENT = "adjustment", "adjustment"
+        APPEAL_CHARGE = "appeal_charge", "appeal of a rejection"
+        APPEAL_REFUND = "appeal_refund", "appeal refunded"
 
     # The sign each kind must carry; adjustments go either way.
-    CREDIT_KINDS = (Kind.PURCHASE, Kind.PHOTO_REFUND)
-    DEBIT_KINDS = (Kind.PHOTO_CHARGE, Kind.PURCHASE_REFUND, Kind.CHARGEBACK)
+    CREDIT_KINDS = (Kind.PURCHASE, Kind.PHOTO_REFUND, Kind.APPEAL_REFUND)
+    DEBIT_KINDS = (Kind.PHOTO_CHARGE, Kind.PURCHASE_REFUND, Kind.CHARGEBACK, Kind.APPEAL_CHARGE)
 
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -65,12 +67,15 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~models.Q(amount=0), name="credits_entry_nonzero"),
             models.CheckConstraint(
-                condition=~models.Q(kind__in=["purchase", "photo_refund"], amount__lt=0),
+                condition=~models.Q(
+                    kind__in=["purchase", "photo_refund", "appeal_refund"], amount__lt=0
+                ),
                 name="credits_entry_credit_kinds_positive",
             ),
             models.CheckConstraint(
                 condition=~models.Q(
-                    kind__in=["photo_charge", "purchase_refund", "chargeback"], amount__gt=0
+                    kind__in=["photo_charge", "purchase_refund", "chargeback", "appeal_charge"],
+                    amount__gt=0,
                 ),
                 name="credits_entry_debit_kinds_negative",
             ),

@@ -160,3 +160,146 @@ class ReviewLease(models.Model):
 
     def __str__(self) -> str:
         return f"Lease on {self.photo_id} by {self.reviewer_id} until {self.expires_at}"
+
+
+# --- Consistency flags (photos/flags.py) -----------------------------------------------------------
+
+#: The 64-bit dHash is cut into these bands (bits, most significant first). Two hashes within
+#: Hamming distance 5 differ in at most 5 of the 6 bands, so they share at least one band exactly
+#: (pigeonhole): an exact, indexed match on any band finds every candidate.
+PHASH_BANDS = (11, 11, 11, 11, 10, 10)
+
+
+def phash_bands(value: int) -> tuple[int, ...]:
+    """Split a 64-bit hash into the :data:`PHASH_BANDS` band values."""
+    bands = []
+    shift = 64
+    for width in PHASH_BANDS:
+        shift -= width
+        bands.append((value >> shift) & ((1 << width) - 1))
+    return tuple(bands)
+
+
+def phash_to_signed(value: int) -> int:
+    """A 64-bit unsigned hash as the signed integer a ``BigIntegerField`` can hold."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+class PhotoHash(models.Model):
+    """A processed photo's perceptual hash, in indexed bands, for the near-duplicate lookup.
+
+    Kept beside ``Photo.phash`` (the hex the pipeline produces) because a lookup over millions of
+    hashes needs exact-match indexes: each band is indexed with the facility, since a photo is
+    compared with what its own facility decided.
+    """
+
+    photo = models.OneToOneField(
+        Photo, on_delete=models.CASCADE, primary_key=True, related_name="hash_bands"
+    )
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="+")
+    value = models.BigIntegerField(help_text="The 64-bit dHash as a signed integer")
+    b0 = models.PositiveSmallIntegerField()
+    b1 = models.PositiveSmallIntegerField()
+    b2 = models.PositiveSmallIntegerField()
+    b3 = models.PositiveSmallIntegerField()
+    b4 = models.PositiveSmallIntegerField()
+    b5 = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [
+            # Covering (PostgreSQL): a lookup reads hash and photo from the index alone.
+            models.Index(
+                fields=["facility", f"b{i}"],
+                include=["value", "photo"],
+                name=f"photos_hash_band{i}_idx",
+            )
+            for i in range(len(PHASH_BANDS))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value & ((1 << 64) - 1):016x} for photo {self.photo_id}"
+
+
+class PhotoFlag(models.Model):
+    """Something staff should know about a photo before deciding. A flag informs; it never decides."""
+
+    class Kind(models.TextChoices):
+        NEAR_DUPLICATE = "near_duplicate", "Like a photo decided before"
+        CODE = "code", "QR code or barcode"
+        TEXT = "text", "Mostly text or a screenshot"
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="flags")
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    # For a near-duplicate: the earlier, decided photo and how far its hash is from this one's.
+    matched_photo = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    distance = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "kind"], name="photos_flag_once_per_kind"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="near_duplicate") | models.Q(matched_photo__isnull=False),
+                name="photos_flag_duplicate_has_match",
+            ),
+        ]
+        indexes = [models.Index(fields=["facility", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on photo {self.photo_id}"
+
+
+# --- Appeals (photos/appeals.py) -------------------------------------------------------------------
+
+
+class Appeal(models.Model):
+    """A sender's one request for a second look at a rejection, decided by another reviewer.
+
+    pending -> granted (the photo is delivered; the appeal's charge pays for it)
+            | upheld (the rejection stands; the appeal's charge is refunded once).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a second look"
+        GRANTED = "granted", "Accepted on appeal"
+        UPHELD = "upheld", "Rejection confirmed"
+
+    photo = models.OneToOneField(Photo, on_delete=models.PROTECT, related_name="appeal")
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.PROTECT, related_name="appeals"
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appeals"
+    )
+    note = models.CharField(max_length=500)
+    price = models.PositiveIntegerField(help_text="Credits charged for the appeal")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Who made the decision under appeal: the appeal must go to somebody else.
+    original_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["facility", "status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="photos_appeal_price"),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | models.Q(decided_by__isnull=False),
+                name="photos_appeal_decided_has_reviewer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appeal of photo {self.photo_id} ({self.status})"

@@ -39,6 +39,7 @@ from kinframe.credits.services import credits_refund_photo
 from kinframe.db import close_broken_connections
 
 from .files import delete_file, named_by_a_photo
+from .flags import photo_flags_compute
 from .imaging import ProcessedImage, UnsupportedImage, process_image
 from .models import Photo, photo_key
 
@@ -255,7 +256,9 @@ def photo_process(*, photo_id: int) -> Photo | None:
             _retry_later(photo, claim=claim, infrastructure=False)
             raise
         try:
-            return _photo_processed(photo_id=photo_id, claim=claim, result=result, names=new_files)
+            processed = _photo_processed(
+                photo_id=photo_id, claim=claim, result=result, names=new_files
+            )
         except Error:
             # The database failed while recording the result, maybe after committing it: delete
             # whichever files no row names now (the new ones if it rolled back, the original if
@@ -264,6 +267,9 @@ def photo_process(*, photo_id: int) -> Photo | None:
             _delete_unnamed([*new_files, photo.original.name])
             _retry_later(photo, claim=claim, infrastructure=True)
             return None
+        if processed is not None and processed.status == Photo.Status.PENDING_REVIEW:
+            photo_flags_compute(photo=processed)  # consistency flags (flags.py); never raises
+        return processed
 
 
 def _delete_unnamed(names: list[str]) -> None:

@@ -28,7 +28,7 @@ def photos_sent_by(*, sender) -> QuerySet[Photo]:
     )
     return (
         Photo.objects.filter(sender=sender)
-        .select_related("inmate", "facility", "rejection_reason")
+        .select_related("inmate", "facility", "rejection_reason", "appeal")
         .annotate(refunded=refund)
         .order_by("-created_at", "-id")
     )

@@ -28,7 +28,7 @@ from .models import FacilityDay
 # Appeals and reversals are recorded by the appeals work as audit events on the photo; these are
 # the actions counted. A new action name is added here, nowhere else.
 APPEAL_ACTIONS = ("photo.appealed",)
-REVERSAL_ACTIONS = ("photo.reversed",)
+REVERSAL_ACTIONS = ("photo.decision_reversed",)
 
 
 @dataclass

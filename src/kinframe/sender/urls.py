@@ -19,6 +19,12 @@ urlpatterns = [
     # --- photos engineer: sending, history, the sender's own thumbnails ---
     path("photos/", photo_views.photo_history, name="photos"),
     path("photos/send/<int:connection_id>/", photo_views.photo_send, name="photo_send"),
+    path(
+        "photos/send/<int:connection_id>/check/",
+        photo_views.photo_send_check,
+        name="photo_send_check",
+    ),
+    path("photos/<uuid:public_id>/appeal/", photo_views.photo_appeal, name="photo_appeal"),
     path("photos/<uuid:public_id>/thumbnail/", photo_views.photo_thumbnail, name="photo_thumbnail"),
     path(
         "photos/<uuid:public_id>/withdraw/",

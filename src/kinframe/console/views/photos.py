@@ -21,14 +21,17 @@ from kinframe.photos.services import photo_record_view
 from kinframe.photos.serving import photo_file_response
 from kinframe.restrictions.selectors import watchlist_matches_for_photo
 
-from ..access import HISTORY_ROLES, REVIEW_ROLES, ConsoleRequest, console_view
+from ..access import HISTORY_ROLES, REVIEW_ROLES, ConsoleRequest, Role, console_view
 from ..forms import PhotoFilterForm
 from ..selectors import (
     active_rejection_reasons,
     facility_photo,
     facility_photos,
+    photo_appeal,
+    photo_flags,
     photo_view_history,
 )
+from .appeals import may_decide_appeal
 from .common import paginate, query_without_page
 
 PER_PAGE = 25
@@ -44,7 +47,10 @@ def history(request: ConsoleRequest) -> HttpResponse:
     form = PhotoFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     photos = facility_photos(
-        facility=facility, status=filters.get("status", ""), search=filters.get("q", "")
+        facility=facility,
+        status=filters.get("status", ""),
+        search=filters.get("q", ""),
+        flag=filters.get("flag", ""),
     )
     return render(
         request,
@@ -62,9 +68,12 @@ def history(request: ConsoleRequest) -> HttpResponse:
 def detail(request: ConsoleRequest, public_id) -> HttpResponse:
     facility = request.console.facility
     photo = facility_photo(facility=facility, public_id=public_id)
-    can_decide = (
-        photo.status == Photo.Status.PENDING_REVIEW
-        and request.console.membership.role in REVIEW_ROLES
+    role = request.console.membership.role
+    can_decide = photo.status == Photo.Status.PENDING_REVIEW and role in REVIEW_ROLES
+    appeal = photo_appeal(photo=photo)
+    can_reverse = role == Role.ADMIN and photo.status in (
+        Photo.Status.APPROVED,
+        Photo.Status.REJECTED,
     )
     held_elsewhere = can_decide and not review_lease_take(photo=photo, actor=request.console.actor)
     seen = ""
@@ -72,16 +81,22 @@ def detail(request: ConsoleRequest, public_id) -> HttpResponse:
         photo_record_view(photo=photo, actor=request.console.actor, variant="display")
         seen = signing.dumps([photo.pk, request.user.pk], salt=SEEN_SALT)
     can_decide = can_decide and not held_elsewhere
+    needs_reasons = can_decide or (can_reverse and photo.status == Photo.Status.APPROVED)
     return render(
         request,
         "console/photo_detail.html",
         {
             "photo": photo,
             "views": list(photo_view_history(photo=photo)),
+            "flags": photo_flags(photo=photo),
+            "appeal": appeal,
+            "can_decide_appeal": appeal is not None
+            and may_decide_appeal(appeal, request.console.membership),
+            "can_reverse": can_reverse,
             "can_decide": can_decide,
             "held_elsewhere": held_elsewhere,
             "seen": seen,
-            "reasons": list(active_rejection_reasons(facility=facility)) if can_decide else [],
+            "reasons": list(active_rejection_reasons(facility=facility)) if needs_reasons else [],
             "watchlist_matches": watchlist_matches_for_photo(photo=photo),
         },
     )

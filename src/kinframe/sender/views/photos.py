@@ -11,12 +11,15 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kinframe.connections.models import Connection
 from kinframe.credits.selectors import balance_of
 from kinframe.credits.services import InsufficientCredits
 from kinframe.facilities.models import Inmate
+from kinframe.photos.appeals import AppealError, appeal_create, appeal_deadline, appeal_refusal
+from kinframe.photos.flags import SendWarning, send_warnings
 from kinframe.photos.imaging import ACCEPTED_FORMATS_TEXT, UnsupportedImage
 from kinframe.photos.models import Photo
 from kinframe.photos.selectors import photos_sent_by
@@ -67,7 +70,12 @@ def photo_send(request: SenderRequest, connection_id: int) -> HttpResponse:
 
 
 def _send_page(
-    request: HttpRequest, connection: Connection, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    connection: Connection,
+    *,
+    error: str = "",
+    status: int = 200,
+    warnings: list[SendWarning] | None = None,
 ) -> TemplateResponse:
     inmate = connection.inmate
     # A block or a suspension is said plainly here, before the sender picks (and pays for) photos.
@@ -95,6 +103,7 @@ def _send_page(
         "buy_credits_url": _buy_credits_url(),
         "affordable": balance // price,
         "error": error,
+        "warnings": warnings or [],
     }
     return TemplateResponse(request, "sender/photos/send.html", context, status=status)
 
@@ -114,6 +123,10 @@ def _send(request: SenderRequest, connection: Connection) -> HttpResponse:
         return refuse("The upload did not arrive complete. Please try again.", 400)
     if not uploads:
         return refuse("Choose at least one photo to send.", 400)
+    if request.POST.get("confirm") != "1":
+        warnings = _warnings_for(connection, uploads)
+        if warnings:
+            return _warn(request, connection, warnings)
     try:
         photos = photo_send_many(actor=request.actor, connection=connection, uploads=uploads)
     except UnsupportedImage as exc:
@@ -145,12 +158,101 @@ def _send(request: SenderRequest, connection: Connection) -> HttpResponse:
     return redirect(url)
 
 
+# --- Warn before paying: which files the facility is likely to refuse, before any credit moves ---
+
+
+def _warnings_for(connection: Connection, uploads) -> list[SendWarning]:
+    """Read each upload (at most one byte over the limit) and ask the flags what they would say."""
+    limit = settings.PHOTO_MAX_UPLOAD_BYTES
+    files = []
+    for upload in uploads[: settings.PHOTO_MAX_PER_SEND]:
+        upload.seek(0)
+        files.append((upload.name or "photo", upload.read(limit + 1)))
+        upload.seek(0)
+    return send_warnings(facility_id=connection.inmate.facility_id, files=files)
+
+
+def _warning_data(warnings: list[SendWarning]) -> list[dict]:
+    return [
+        {"filename": w.filename, "kind": w.kind, "label": w.label, "rule": w.rule} for w in warnings
+    ]
+
+
+WARNING_MESSAGE = (
+    "The facility is likely to refuse some of these photos. Nothing was charged: "
+    "remove them, or send anyway."
+)
+
+
+def _warn(request: SenderRequest, connection: Connection, warnings) -> HttpResponse:
+    """Nothing was kept or charged: say which files and why, and let the sender decide."""
+    if _wants_json(request):
+        return JsonResponse(
+            {"ok": False, "message": WARNING_MESSAGE, "warnings": _warning_data(warnings)},
+            status=409,
+        )
+    return _send_page(request, connection, status=409, warnings=warnings)
+
+
+@verified_sender_required
+@require_POST
+def photo_send_check(request: SenderRequest, connection_id: int) -> JsonResponse:
+    """The send page asks this with the chosen files before the real upload; nothing is stored."""
+    connection = get_object_or_404(
+        Connection.objects.select_related("inmate__facility"),
+        pk=connection_id,
+        sender=request.user,
+        status=Connection.Status.APPROVED,
+    )
+    try:
+        uploads = request.FILES.getlist("photos")
+    except MultiPartParserError:
+        return JsonResponse(
+            {"warnings": [], "message": "The upload did not arrive complete."}, status=400
+        )
+    return JsonResponse({"warnings": _warning_data(_warnings_for(connection, uploads))})
+
+
+# --- Appeals -------------------------------------------------------------------------------------
+
+
+@verified_sender_required
+@require_POST
+def photo_appeal(request: SenderRequest, public_id) -> HttpResponse:
+    """Ask once, within 30 days, for a second look at a rejection; costs the photo's price again."""
+    photo = _own_photo(request, public_id)
+    try:
+        appeal_create(actor=request.actor, photo=photo, note=request.POST.get("note", ""))
+    except AppealError as exc:
+        messages.error(request, str(exc))
+    except InsufficientCredits:
+        messages.error(
+            request,
+            f"An appeal costs {photo.price} credits and your balance is "
+            f"{balance_of(request.user)}. Buy credits to appeal; nothing was charged.",
+        )
+    else:
+        messages.success(
+            request,
+            f"Appeal sent; {photo.price} credits charged. Another reviewer will look at the photo; "
+            "if they keep the rejection you get the credits back.",
+        )
+    return redirect("sender:photos")
+
+
 @verified_sender_required
 def photo_history(request: SenderRequest) -> TemplateResponse:
     """Every photo the sender sent, newest first, with what happened to it."""
     page = Paginator(photos_sent_by(sender=request.user), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    now = timezone.now()
+    for photo in page.object_list:
+        appeal = getattr(photo, "appeal", None) if photo.status == Photo.Status.REJECTED else None
+        photo.appeal_open = photo.status == Photo.Status.REJECTED and (
+            appeal_refusal(photo, now=now, appealed=appeal is not None) is None
+        )
+        photo.appeal_deadline = appeal_deadline(photo)
     return TemplateResponse(
         request,
         "sender/photos/history.html",
