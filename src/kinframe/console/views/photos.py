@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from kinframe.keyset import keyset_page, query_without_cursor
 from kinframe.photos.models import Photo
 from kinframe.photos.services import photo_record_view
 from kinframe.photos.serving import photo_file_response
@@ -23,7 +24,6 @@ from ..selectors import (
     facility_photos,
     photo_view_history,
 )
-from .common import paginate, query_without_page
 
 PER_PAGE = 25
 
@@ -33,7 +33,7 @@ def history(request: ConsoleRequest) -> HttpResponse:
     facility = request.console.facility
     form = PhotoFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    photos = facility_photos(
+    found = facility_photos(
         facility=facility, status=filters.get("status", ""), search=filters.get("q", "")
     )
     return render(
@@ -41,8 +41,9 @@ def history(request: ConsoleRequest) -> HttpResponse:
         "console/photo_history.html",
         {
             "form": form,
-            "page": paginate(request, photos, PER_PAGE),
-            "query": query_without_page(request),
+            "page": keyset_page(request, found.photos, key="created_at", per_page=PER_PAGE),
+            "too_many_senders": found.too_many_senders,
+            "query": query_without_cursor(request),
         },
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
@@ -17,6 +16,7 @@ from kinframe.connections.models import Connection
 from kinframe.credits.selectors import balance_of
 from kinframe.credits.services import InsufficientCredits
 from kinframe.facilities.models import Inmate
+from kinframe.keyset import keyset_page
 from kinframe.photos.imaging import ACCEPTED_FORMATS_TEXT, UnsupportedImage
 from kinframe.photos.models import Photo
 from kinframe.photos.selectors import photos_sent_by
@@ -132,8 +132,8 @@ def _send(request: SenderRequest, connection: Connection) -> HttpResponse:
 @verified_sender_required
 def photo_history(request: SenderRequest) -> TemplateResponse:
     """Every photo the sender sent, newest first, with what happened to it."""
-    page = Paginator(photos_sent_by(sender=request.user), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = keyset_page(
+        request, photos_sent_by(sender=request.user), key="created_at", per_page=HISTORY_PAGE_SIZE
     )
     return TemplateResponse(
         request,
