@@ -169,8 +169,9 @@ def test_refundable_credits_are_summed_by_the_database(sender, django_assert_num
             paid_at=now - timedelta(days=1),
             refunded_credits=refunded,
         )
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(1) as captured:
         assert unspent_refundable_credits(user=sender, balance=10_000) == 2500
+    assert "SUM(" in captured.captured_queries[0]["sql"].upper()  # not every purchase into Python
     assert unspent_refundable_credits(user=sender, balance=900) == 900
     assert unspent_refundable_credits(user=UserFactory(), balance=900) == 0
 
