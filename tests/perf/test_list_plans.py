@@ -202,3 +202,17 @@ def test_every_list_pages_through_ties_without_losing_or_repeating_a_row(client,
     assert [len(p) for p in pages] == [20, 20, 5]
     back = client.get(url, {"before": response.context["page"].newer_cursor})
     assert [p.pk for p in back.context["page"]] == pages[1]
+
+
+def test_credits_page_reads_recent_purchases_and_refundable_credits_from_indexes(client, sender):
+    for _ in range(3):
+        PurchaseFactory(user=sender, paid=True)
+    give_credits(sender, 1500)  # the refundable part is looked up only with credits to refund
+    client.force_login(sender)
+    queries = page_queries(client, reverse("sender:credits"))
+    recent = the_query(queries, "payments_purchase")
+    assert_reads_index_in_order(recent, "payments_purchase", "payments_user_newest_idx")
+    (refundable,) = [q for q in queries if "SUM(" in q and "payments_purchase" in q]
+    if connection.vendor == "postgresql":
+        text = plan(refundable)
+        assert "payments_refundable_idx" in text, text

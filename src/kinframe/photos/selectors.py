@@ -15,9 +15,11 @@ def photos_sent_by(*, sender) -> QuerySet[Photo]:
     ``refunded`` comes from the ledger itself (at most one refund entry per photo), so the history
     says what really happened to the money.
     """
-    refund = LedgerEntry.objects.filter(
-        photo=OuterRef("pk"), kind=LedgerEntry.Kind.PHOTO_REFUND
-    ).values("amount")[:1]
+    refund = (
+        LedgerEntry.objects.filter(photo=OuterRef("pk"), kind=LedgerEntry.Kind.PHOTO_REFUND)
+        .order_by()  # at most one; the model's ordering would sort for nothing
+        .values("amount")[:1]
+    )
     return (
         Photo.objects.filter(sender=sender)
         .select_related("inmate", "facility", "rejection_reason")
