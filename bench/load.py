@@ -83,7 +83,8 @@ def seed_sql(n: dict[str, int]) -> list[str]:
             SELECT g, 'other', 'Other', 'Not allowed here', true, 1, g FROM generate_series(1, {f}) g""",
         f"""INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name,
               email, is_staff, is_active, date_joined, phone, phone_verified)
-            SELECT g, '!', false, CASE WHEN g <= {s} THEN 'sender' || g ELSE 'staff' || (g - {s}) END,
+            SELECT g, '!', false,
+              CASE WHEN g <= {s} THEN 'fam_' || substr(md5(g::text), 1, 10) ELSE 'staff' || (g - {s}) END,
               'Sam', 'Sender' || g, 'u' || g || '@example.org', false, true,
               now() - interval '400 days', '', false
             FROM generate_series(1, {s + f}) g""",
@@ -241,7 +242,7 @@ def make_sessions() -> None:
 
     users = get_user_model().objects
     facility = Facility.objects.get(pk=1)
-    sender = users.get(username="sender1")
+    sender = users.get(pk=1)
     staff = users.get(username="staff1")
     inmate = Inmate.objects.get(pk=1)
     Inmate.objects.filter(pk=1).update(pin_hash=make_password(PIN))
@@ -260,11 +261,14 @@ def make_sessions() -> None:
     if signed_in.status_code != 302 or signed_in["Location"] != reverse("kiosk:home"):
         raise SystemExit(f"the kiosk sign-in failed: {signed_in.status_code}")
     history = reverse("console:photos", args=[facility.code])
+    # Part of one sender's name, as an investigator would type it (usernames are varied, as real
+    # ones are: a name shared by every user would make any substring search read them all).
+    part = users.get(pk=users.filter(username__startswith="fam_").count() // 2).username[4:11]
     pages = {
         "login": (None, reverse("account_login")),
         "console photo history": ("staff", history),
         "console search: number": ("staff", f"{history}?q={inmate.number.lower()}"),
-        "console search: sender": ("staff", f"{history}?q=ender4242"),
+        "console search: sender": ("staff", f"{history}?q={part}"),
         "sender credit statement": ("sender", reverse("sender:credits")),
         "kiosk gallery": ("kiosk", reverse("kiosk:home")),
         "review queue": ("staff", reverse("console:review_queue", args=[facility.code])),
