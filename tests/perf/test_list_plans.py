@@ -216,3 +216,18 @@ def test_credits_page_reads_recent_purchases_and_refundable_credits_from_indexes
     if connection.vendor == "postgresql":
         text = plan(refundable)
         assert "payments_refundable_idx" in text, text
+
+
+def test_kiosk_viewer_finds_its_neighbours_by_a_range_on_the_gallery_index(inmate):
+    connection_ = ConnectionFactory(inmate=inmate)
+    photos = [DeliveredPhotoFactory(connection=connection_, files=False) for _ in range(3)]
+    owner = kiosk_client(inmate)
+    queries = page_queries(owner, reverse("kiosk:photo", args=[photos[1].public_id]))
+    neighbours = [q for q in queries if "LIMIT 1" in q and ("<=" in q or ">=" in q)]
+    assert len(neighbours) == 2, neighbours
+    for sql in neighbours:
+        assert_reads_index_in_order(sql, "photos_photo", "photos_gallery_idx")
+        if connection.vendor == "postgresql":
+            assert "COALESCE(reviewed_at, created_at) <=" in plan(sql) or (
+                "COALESCE(reviewed_at, created_at) >=" in plan(sql)
+            )
