@@ -31,13 +31,15 @@ import http.client
 import json
 import os
 import random
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -410,6 +412,18 @@ def wait_for(port: int, proc: subprocess.Popen) -> None:
     raise SystemExit(f"the site on :{port} did not start")
 
 
+def stop_site(proc: subprocess.Popen) -> None:
+    """Stop ``kinframe serve`` and its gunicorn: the whole process group the site started."""
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 def static_url(port: int) -> str:
     """A static file the login page links to (hashed name under production settings)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -489,6 +503,8 @@ def run(args: argparse.Namespace) -> None:
                 text=True,
             )
             sites[name] = {"port": port, **json.loads(made.stdout.strip().splitlines()[-1])}
+            if not port_is_free(port):
+                raise SystemExit(f"port {port} is taken (another site?): choose --port")
             log = stack.enter_context(open(Path(static_root) / f"{name}.log", "w"))
             proc = subprocess.Popen(
                 [BIN / "kinframe", "serve", "--no-worker", "--bind", f"127.0.0.1:{port}"],
@@ -497,7 +513,7 @@ def run(args: argparse.Namespace) -> None:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-            stack.callback(lambda p=proc: (p.terminate(), p.wait(timeout=20)))
+            stack.callback(stop_site, proc)
             wait_for(port, proc)
             sites[name]["static"] = static_url(port)
         plan = Path(static_root) / "plan.json"
@@ -515,7 +531,7 @@ def run(args: argparse.Namespace) -> None:
         driven = subprocess.run(
             [sys.executable, __file__, "drive", str(plan)],
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
         )
     report(json.loads(driven.stdout.strip().splitlines()[-1]), ["big", "small"])
