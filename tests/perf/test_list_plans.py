@@ -115,8 +115,9 @@ def test_console_search_uses_indexes_for_number_and_sender(client, investigator,
         number, username = sorted(people, key=lambda q: "LIKE" in q)
         assert "inmate_number_upper_idx" in plan(number)
         assert "accounts_user_username_trgm" in plan(username)
-        photos = plan(the_query(queries, "photos_photo"))
-        assert "Seq Scan on photos_photo" not in photos, photos
+    assert_reads_index_in_order(
+        the_query(queries, "photos_photo"), "photos_photo", "photos_inmate_newest_idx"
+    )
     for q, expected in (("a-1234", 1), ("ROSE", 1), ("nobody", 0)):
         html = client.get(url, {"q": q}).content.decode()
         assert html.count('data-testid="history-row"') == expected, q

@@ -88,6 +88,8 @@ class Photo(models.Model):
                 fields=["facility", "created_at", "id"], name="photos_facility_newest_idx"
             ),
             models.Index(fields=["sender", "created_at", "id"], name="photos_sender_newest_idx"),
+            # The console's search by number reads the one person's photos newest first.
+            models.Index(fields=["inmate", "created_at", "id"], name="photos_inmate_newest_idx"),
             models.Index(
                 models.F("inmate"),
                 Coalesce("reviewed_at", "created_at"),
