@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_NO_PROGRESS := 1
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test test-fast test-e2e lint format bench bench-workers bench-review bench-flags browser clean
+.PHONY: install run test test-fast test-e2e lint format bench bench-workers bench-review bench-flags bench-load browser clean
 
 $(BIN)/uv:
 	python3 -m venv $(VENV)
@@ -68,6 +68,11 @@ bench-review: install
 # the text detector's precision and recall need nothing else.
 bench-flags: install
 	$(BIN)/python bench/flags.py
+
+# Page speed at a year's data beside a day's, on PostgreSQL (BENCH_PG, BENCH_DB_PREFIX): a quick run
+# seeds a tenth of the issue's volume; BENCH_LOAD_ARGS="--volume 1" seeds all of it.
+bench-load: install
+	$(BIN)/python bench/load.py $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var artifacts

@@ -67,7 +67,7 @@ def _history(facility, reviewer, rng_seed: int = 3) -> None:
         some = Photo.objects.filter(facility=facility, status=Photo.Status.REJECTED)[:2]
         for photo in some:
             audit_log("photo.appealed", actor=as_staff(reviewer), target=photo)
-        audit_log("photo.reversed", actor=as_staff(reviewer), target=some[0])
+        audit_log("photo.decision_reversed", actor=as_staff(reviewer), target=some[0])
 
 
 def _raw(facility, start: date, end: date) -> dict:

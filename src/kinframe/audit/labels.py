@@ -57,7 +57,7 @@ ACTION_LABELS: dict[str, str] = {
     "photo.legal_hold_released": "Legal hold released",
     "photo.processed": "Processed",
     "photo.rejected": "Rejected",
-    "photo.reversed": "Decision reversed",
+    "photo.decision_reversed": "Decision reversed",
     "photo.sent": "Sent",
     "photo.undeliverable": "Could not be delivered",
     "photo.viewed": "Viewed",

@@ -87,13 +87,29 @@ def review_queue(*, facility: Facility, flag: str = "") -> QuerySet[Photo]:
     )
 
 
+# A sender search matching more people than this asks for more of the name instead.
+SEARCH_MAX_SENDERS = 500
+
+
+@dataclass(frozen=True)
+class PhotoSearch:
+    """The photos a console search finds, and whether the sender part matched too many people."""
+
+    photos: QuerySet[Photo]
+    too_many_senders: bool = False
+
+
 def facility_photos(
     *, facility: Facility, status: str = "", search: str = "", flag: str = ""
-) -> QuerySet[Photo]:
+) -> PhotoSearch:
     """Every photo of ``facility``, newest first, with ``view_count`` annotated.
 
     ``search`` matches an inmate number exactly (case-insensitive) or part of a sender's username;
     ``flag`` keeps the photos carrying that ``PhotoFlag.Kind``.
+    The matching people are looked up first (an index on the agency's ``UPPER(number)``, a trigram
+    index on ``UPPER(username)`` on PostgreSQL), then their photos through the inmate and sender
+    indexes: one ``LIKE '%...%'`` over the photos joined to their senders could use no index.
+    ``view_count`` is a subquery per row, so it is counted only for the page being shown.
     """
     photos = Photo.objects.filter(facility=facility)
     if status:
@@ -101,14 +117,34 @@ def facility_photos(
     if flag:
         photos = photos.filter(flags__kind=flag)
     search = search.strip()
+    too_many = False
     if search:
-        photos = photos.filter(
-            Q(inmate__number__iexact=search) | Q(sender__username__icontains=search)
+        inmate_ids = list(
+            Inmate.objects.filter(agency_id=facility.agency_id, number__iexact=search).values_list(
+                "id", flat=True
+            )
         )
-    return (
-        photos.select_related("sender", "inmate", "reviewed_by", "rejection_reason")
-        .annotate(view_count=Count("views"))
-        .order_by("-created_at", "-id")
+        sender_ids = list(
+            User.objects.filter(username__icontains=search)
+            .order_by()
+            .values_list("id", flat=True)[: SEARCH_MAX_SENDERS + 1]
+        )
+        too_many = len(sender_ids) > SEARCH_MAX_SENDERS
+        if too_many:
+            sender_ids = []
+        photos = photos.filter(Q(inmate_id__in=inmate_ids) | Q(sender_id__in=sender_ids))
+    views = (
+        PhotoView.objects.filter(photo=OuterRef("pk"))
+        .order_by()
+        .values("photo")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return PhotoSearch(
+        photos=photos.select_related("sender", "inmate", "reviewed_by", "rejection_reason")
+        .annotate(view_count=Coalesce(Subquery(views, output_field=IntegerField()), Value(0)))
+        .order_by("-created_at", "-id"),
+        too_many_senders=too_many,
     )
 
 

@@ -80,7 +80,10 @@ class LedgerEntry(models.Model):
                 name="credits_entry_debit_kinds_negative",
             ),
         ]
-        indexes = [models.Index(fields=["wallet", "created_at"])]
+        # The statement's keyset order: a page is a range read, however long the history.
+        indexes = [
+            models.Index(fields=["wallet", "created_at", "id"], name="credits_statement_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount:+d} ({self.reference})"

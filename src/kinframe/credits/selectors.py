@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Subquery, Sum
 
 from .models import LedgerEntry, Wallet
 
@@ -15,9 +15,15 @@ def balance_of(user) -> int:
 
 
 def statement(*, user):
-    """A sender's ledger entries, newest first, with what each one was for."""
+    """A sender's ledger entries, newest first, with what each one was for.
+
+    The wallet is picked by a subquery rather than a join, so PostgreSQL reads the entries in
+    order from the ``(wallet, created_at, id)`` index and stops at the page's end; joined to the
+    wallet, it would fetch and sort every entry the sender ever had first.
+    """
+    wallet = Wallet.objects.filter(user=user).values("id")[:1]
     return (
-        LedgerEntry.objects.filter(wallet__user=user)
+        LedgerEntry.objects.filter(wallet_id=Subquery(wallet))
         .select_related("photo__inmate", "purchase")
         .order_by("-created_at", "-id")
     )

@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 
 
 def validate_time_zone(value: str) -> None:
@@ -149,6 +150,8 @@ class Inmate(models.Model):
         ]
         indexes = [
             models.Index(fields=["facility", "status", "last_name"]),
+            # The console's search by number, which ignores case (``number__iexact``).
+            models.Index(models.F("agency"), Upper("number"), name="inmate_number_upper_idx"),
         ]
 
     def __str__(self) -> str:

@@ -7,10 +7,11 @@ or when it was sent for rows without a review time).
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
 from kinframe.facilities.models import Inmate
+from kinframe.keyset import newer_than, older_than
 from kinframe.photos.models import Photo
 
 
@@ -33,10 +34,12 @@ def photo_neighbours(*, inmate: Inmate, photo: Photo) -> tuple[Photo | None, Pho
     """The photos before (newer) and after (older) ``photo`` in the gallery's order."""
     photos = delivered_photos(inmate=inmate)
     at, pk = photo.delivered_at, photo.pk  # type: ignore[attr-defined]  # annotated by delivered_photos
+    # The keyset conditions put a plain range on ``delivered_at`` so each is one step in the
+    # gallery index, however deep in the gallery the photo is.
     newer = (
-        photos.filter(Q(delivered_at__gt=at) | Q(delivered_at=at, id__gt=pk))
+        photos.filter(newer_than("delivered_at", at, pk))
         .order_by(F("delivered_at").asc(), "id")
         .first()
     )
-    older = photos.filter(Q(delivered_at__lt=at) | Q(delivered_at=at, id__lt=pk)).first()
+    older = photos.filter(older_than("delivered_at", at, pk)).first()
     return newer, older

@@ -7,7 +7,6 @@ from uuid import UUID
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -32,6 +31,7 @@ from kinframe.devices.services import (
     kiosk_device_activate,
     kiosk_sign_in,
 )
+from kinframe.keyset import keyset_page
 from kinframe.photos.services import photo_record_view
 from kinframe.photos.serving import VARIANTS, photo_file_response
 
@@ -200,8 +200,11 @@ def sign_out(request: KioskRequest) -> HttpResponse:
 @kiosk_view()
 def home(request: KioskRequest) -> HttpResponse:
     """Requests waiting for an answer, then the gallery of delivered photos, newest first."""
-    page = Paginator(delivered_photos(inmate=request.kiosk.person), GALLERY_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = keyset_page(
+        request,
+        delivered_photos(inmate=request.kiosk.person),
+        key="delivered_at",
+        per_page=GALLERY_PAGE_SIZE,
     )
     return TemplateResponse(
         request,

@@ -74,6 +74,16 @@ class Purchase(models.Model):
                 name="payments_purchase_refund_within_credits",
             ),
         ]
+        indexes = [
+            # The credits page's recent purchases, newest first, without sorting all of them.
+            models.Index(fields=["user", "created_at", "id"], name="payments_user_newest_idx"),
+            # What is still refundable is summed from this index alone (an index-only scan).
+            models.Index(
+                fields=["user", "credits", "refunded_credits", "charged_back_credits"],
+                condition=models.Q(status__in=["paid", "refunded"]),
+                name="payments_refundable_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Purchase #{self.pk}: {self.credits} credits ({self.status})"

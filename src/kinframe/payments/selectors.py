@@ -66,8 +66,14 @@ def unspent_refundable_credits(*, user, balance: int) -> int:
     """How many credits a sender may ask back: unspent, and bought by card (not refunds or gifts)."""
     if balance <= 0:
         return 0
-    remaining = sum(p.remaining_credits for p in refundable_purchases(user=user))
-    return min(balance, remaining)
+    remaining = (
+        refundable_purchases(user=user)
+        .order_by()
+        .aggregate(total=Sum(F("credits") - F("refunded_credits") - F("charged_back_credits")))[
+            "total"
+        ]
+    )
+    return min(balance, remaining or 0)
 
 
 def sandbox_checkout_for(*, session_id: str, user) -> Purchase | None:

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 
 
 def photo_key(instance: "Photo", filename: str) -> str:
@@ -84,7 +85,6 @@ class Photo(models.Model):
         indexes = [
             models.Index(fields=["facility", "status", "created_at"]),
             models.Index(fields=["inmate", "status", "reviewed_at"]),
-            models.Index(fields=["sender", "created_at"]),
             models.Index(fields=["status", "created_at"], name="photos_status_created_idx"),
             models.Index(
                 fields=["requeue_at"],
@@ -93,6 +93,22 @@ class Photo(models.Model):
             ),
             # A reviewer's own decisions in their shift (the review page's live counts).
             models.Index(fields=["reviewed_by", "reviewed_at"], name="photos_reviewer_decided_idx"),
+            # The lists' keyset orders, (sort value, id), so each page is a range read of an index
+            # and no list sorts: the console's history, the sender's history, the kiosk gallery
+            # (approved photos only, by delivery: review time, or sending time without one).
+            models.Index(
+                fields=["facility", "created_at", "id"], name="photos_facility_newest_idx"
+            ),
+            models.Index(fields=["sender", "created_at", "id"], name="photos_sender_newest_idx"),
+            # The console's search by number reads the one person's photos newest first.
+            models.Index(fields=["inmate", "created_at", "id"], name="photos_inmate_newest_idx"),
+            models.Index(
+                models.F("inmate"),
+                Coalesce("reviewed_at", "created_at"),
+                models.F("id"),
+                condition=models.Q(status="approved"),
+                name="photos_gallery_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kinframe.keyset import keyset_page, query_without_cursor
 from kinframe.photos.models import Photo
 from kinframe.photos.review import review_lease_take
 from kinframe.photos.services import photo_record_view
@@ -32,7 +33,6 @@ from ..selectors import (
     photo_view_history,
 )
 from .appeals import may_decide_appeal
-from .common import paginate, query_without_page
 
 PER_PAGE = 25
 SEEN_SALT = "kinframe.console.photo-seen"
@@ -46,7 +46,7 @@ def history(request: ConsoleRequest) -> HttpResponse:
     facility = request.console.facility
     form = PhotoFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    photos = facility_photos(
+    found = facility_photos(
         facility=facility,
         status=filters.get("status", ""),
         search=filters.get("q", ""),
@@ -57,8 +57,9 @@ def history(request: ConsoleRequest) -> HttpResponse:
         "console/photo_history.html",
         {
             "form": form,
-            "page": paginate(request, photos, PER_PAGE),
-            "query": query_without_page(request),
+            "page": keyset_page(request, found.photos, key="created_at", per_page=PER_PAGE),
+            "too_many_senders": found.too_many_senders,
+            "query": query_without_cursor(request),
         },
     )
 

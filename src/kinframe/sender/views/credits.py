@@ -7,7 +7,6 @@ import csv
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.selectors import balance_of, statement
+from kinframe.keyset import keyset_page
 from kinframe.payments.errors import PurchaseError, RefundError
 from kinframe.payments.limits import PurchaseLimits, dollars
 from kinframe.payments.models import Purchase
@@ -91,7 +91,9 @@ def _credits_page(request: HttpRequest, form: BuyCreditsForm, status: int = 200)
     user = request.user
     balance = balance_of(user)
     limits = PurchaseLimits.current()
-    page = Paginator(statement(user=user), STATEMENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request, statement(user=user), key="created_at", per_page=STATEMENT_PAGE_SIZE
+    )
     for entry in page:
         entry.description = _entry_description(entry)
     return TemplateResponse(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
@@ -18,6 +17,7 @@ from kinframe.connections.models import Connection
 from kinframe.credits.selectors import balance_of
 from kinframe.credits.services import InsufficientCredits
 from kinframe.facilities.models import Inmate
+from kinframe.keyset import keyset_page
 from kinframe.photos.appeals import AppealError, appeal_create, appeal_deadline, appeal_refusal
 from kinframe.photos.flags import SendWarning, send_warnings
 from kinframe.photos.imaging import ACCEPTED_FORMATS_TEXT, UnsupportedImage
@@ -243,8 +243,8 @@ def photo_appeal(request: SenderRequest, public_id) -> HttpResponse:
 @verified_sender_required
 def photo_history(request: SenderRequest) -> TemplateResponse:
     """Every photo the sender sent, newest first, with what happened to it."""
-    page = Paginator(photos_sent_by(sender=request.user), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = keyset_page(
+        request, photos_sent_by(sender=request.user), key="created_at", per_page=HISTORY_PAGE_SIZE
     )
     now = timezone.now()
     for photo in page.object_list:
