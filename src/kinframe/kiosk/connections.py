@@ -6,6 +6,9 @@ has no undo, and the browser's confirm box is small), and work without JavaScrip
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -21,24 +24,35 @@ from .access import KioskRequest, kiosk_view
 from .selectors import connection_of, open_connections
 from .views import kiosk_context
 
-# What each change is called on its page, and what the person is told afterwards.
+
+@dataclass(frozen=True)
+class Change:
+    """One thing a person can do to a connection: the service, and the words on its pages."""
+
+    service: Callable[..., Connection]
+    question: str
+    explain: str
+    button: str
+    done: str
+
+
 CHANGES = {
-    "end": {
-        "service": connection_end,
-        "question": "Stop photos from {name}?",
-        "explain": "{name} will not be able to send you photos. Photos waiting for review are "
+    "end": Change(
+        service=connection_end,
+        question="Stop photos from {name}?",
+        explain="{name} will not be able to send you photos. Photos waiting for review are "
         "refunded to them. They can ask you again later.",
-        "button": "Yes, end it",
-        "done": "You ended your connection with {name}.",
-    },
-    "block": {
-        "service": connection_block,
-        "question": "Block {name}?",
-        "explain": "{name} will not be able to send you photos or ask you again. Photos waiting "
+        button="Yes, end it",
+        done="You ended your connection with {name}.",
+    ),
+    "block": Change(
+        service=connection_block,
+        question="Block {name}?",
+        explain="{name} will not be able to send you photos or ask you again. Photos waiting "
         "for review are refunded to them.",
-        "button": "Yes, block",
-        "done": "You blocked {name}. They cannot ask you again.",
-    },
+        button="Yes, block",
+        done="You blocked {name}. They cannot ask you again.",
+    ),
 }
 
 
@@ -75,11 +89,11 @@ def connection_change(request: KioskRequest, connection_id: int, change: str) ->
     name = sender_name(connection)
     if request.method == "POST":
         try:
-            words["service"](connection=connection, actor=request.kiosk.person_actor)
+            words.service(connection=connection, actor=request.kiosk.person_actor)
         except ConnectionNotAllowed as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, words["done"].format(name=name))
+            messages.success(request, words.done.format(name=name))
         return redirect("kiosk:connections")
     return TemplateResponse(
         request,
@@ -88,8 +102,8 @@ def connection_change(request: KioskRequest, connection_id: int, change: str) ->
             request,
             connection=connection,
             change=change,
-            question=words["question"].format(name=name),
-            explain=words["explain"].format(name=name),
-            button=words["button"],
+            question=words.question.format(name=name),
+            explain=words.explain.format(name=name),
+            button=words.button,
         ),
     )

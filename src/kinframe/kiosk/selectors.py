@@ -16,18 +16,24 @@ from kinframe.facilities.models import Inmate
 from kinframe.photos.models import Photo, PhotoView
 
 
+def _opened(inmate: Inmate) -> Exists:
+    """Whether ``inmate`` has opened the photo of the outer query."""
+    return Exists(
+        PhotoView.objects.filter(
+            photo=OuterRef("pk"), viewer_kind=PhotoView.ViewerKind.INMATE, viewer_inmate=inmate
+        )
+    )
+
+
 def delivered_photos(*, inmate: Inmate) -> QuerySet[Photo]:
     """``inmate``'s approved photos, newest delivery first, with the sender for captions.
 
     Each carries ``seen``: whether the person has opened it (any ``PhotoView`` of theirs, here or
     on a tablet). A photo fetched ahead by the viewer but never shown has no view, so it stays new.
     """
-    opened = PhotoView.objects.filter(
-        photo=OuterRef("pk"), viewer_kind=PhotoView.ViewerKind.INMATE, viewer_inmate=inmate
-    )
     return (
         Photo.objects.filter(inmate=inmate, status=Photo.Status.APPROVED)
-        .annotate(delivered_at=Coalesce("reviewed_at", "created_at"), seen=Exists(opened))
+        .annotate(delivered_at=Coalesce("reviewed_at", "created_at"), seen=_opened(inmate))
         .select_related("sender", "connection")
         .order_by("-delivered_at", "-id")
     )
@@ -39,7 +45,11 @@ def gallery_photos(*, inmate: Inmate) -> QuerySet[Photo]:
 
 
 def new_photo_count(*, inmate: Inmate) -> int:
-    return delivered_photos(inmate=inmate).filter(seen=False).count()
+    return (
+        Photo.objects.filter(inmate=inmate, status=Photo.Status.APPROVED)
+        .exclude(_opened(inmate))
+        .count()
+    )
 
 
 def delivered_photo(*, inmate: Inmate, public_id) -> Photo | None:

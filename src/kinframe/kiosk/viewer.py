@@ -32,7 +32,7 @@ from .views import kiosk_context
 
 
 def caption(photo: Photo) -> str:
-    """"From Maria · March 3, 2026": who sent it and the facility's date it was delivered."""
+    """ "From Maria · March 3, 2026": who sent it and the facility's date it was delivered."""
     name = photo.sender.get_full_name() or photo.sender.get_username()
     delivered = timezone.localtime(photo.delivered_at)  # type: ignore[attr-defined]
     return f"From {name} · {date_format(delivered, 'F j, Y')}"

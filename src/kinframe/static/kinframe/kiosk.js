@@ -13,11 +13,11 @@
 
   // --- On-screen pads ----------------------------------------------------------------------
   // Each typed field names its pad (data-pad="letters" or "digits"). Tapping a field chooses it;
-  // the pad types into the chosen field; its last key moves to the next field or submits.
+  // the pad types into the chosen field; its Next key moves to the next field, and on the last
+  // field the form's own button (below the pad) submits.
   function setUpPads(form) {
     var fields = Array.prototype.slice.call(form.querySelectorAll("input[data-pad]"));
     var pads = form.querySelectorAll("[data-pad-keys]");
-    var submit = form.querySelector("button[type=submit]");
     if (!fields.length || !pads.length) return;
     var active = null;
 
@@ -31,7 +31,7 @@
         var mine = pad.getAttribute("data-pad-keys") === field.getAttribute("data-pad");
         pad.hidden = !mine;
         var enter = pad.querySelector("[data-key=enter]");
-        if (mine && enter) enter.textContent = last && submit ? submit.textContent : "Next";
+        if (mine && enter) enter.classList.toggle("kiosk-pad-last", last);
       });
       field.focus({ preventScroll: true });
     }
@@ -50,8 +50,6 @@
         } else if (key === "enter") {
           var next = fields[fields.indexOf(active) + 1];
           if (next) choose(next);
-          else if (form.requestSubmit) form.requestSubmit(submit || undefined);
-          else form.submit();
           return;
         } else {
           var max = active.maxLength > 0 ? active.maxLength : 64;
