@@ -28,20 +28,28 @@ def _opened(inmate: Inmate) -> Exists:
 def delivered_photos(*, inmate: Inmate) -> QuerySet[Photo]:
     """``inmate``'s approved photos, newest delivery first, with the sender for captions.
 
-    Each carries ``seen``: whether the person has opened it (any ``PhotoView`` of theirs, here or
-    on a tablet). A photo fetched ahead by the viewer but never shown has no view, so it stays new.
+    The viewer and the photo files use this alone: they do not read ``PhotoView`` while another
+    request of the same screen may be writing one.
     """
     return (
         Photo.objects.filter(inmate=inmate, status=Photo.Status.APPROVED)
-        .annotate(delivered_at=Coalesce("reviewed_at", "created_at"), seen=_opened(inmate))
+        .annotate(delivered_at=Coalesce("reviewed_at", "created_at"))
         .select_related("sender", "connection")
         .order_by("-delivered_at", "-id")
     )
 
 
 def gallery_photos(*, inmate: Inmate) -> QuerySet[Photo]:
-    """The gallery's order: photos not opened yet first, each group newest delivery first."""
-    return delivered_photos(inmate=inmate).order_by("seen", "-delivered_at", "-id")
+    """The gallery's order: photos not opened yet first, each group newest delivery first.
+
+    Each carries ``seen``: whether the person has opened it (any ``PhotoView`` of theirs, here or
+    on a tablet). A photo fetched ahead by the viewer but never shown has no view, so it stays new.
+    """
+    return (
+        delivered_photos(inmate=inmate)
+        .annotate(seen=_opened(inmate))
+        .order_by("seen", "-delivered_at", "-id")
+    )
 
 
 def new_photo_count(*, inmate: Inmate) -> int:

@@ -49,7 +49,6 @@ def step(photo: Photo | None) -> dict | None:
         "ahead": f"{display}?ahead=1",
         "shown": reverse("kiosk:photo_shown", kwargs=kwargs),
         "caption": caption(photo),
-        "new": not photo.seen,  # type: ignore[attr-defined]  # annotated by delivered_photos
     }
 
 
