@@ -150,8 +150,9 @@ def test_gallery_takes_a_fixed_number_of_queries(
         DeliveredPhotoFactory(connection=connection)
         DeliveredPhotoFactory(connection=connection)
         ConnectionFactory(inmate=inmate, status=Connection.Status.REQUESTED)
-    # device, session, inmate, photos with senders (no count), pending requests with senders
-    with django_assert_num_queries(5):
+    # device, session, inmate, new photos (bounded, no count), a page of photos with senders
+    # (keyset: no count), pending requests with senders
+    with django_assert_num_queries(6):
         response = owner.get(HOME)
     assert len(response.context["page"].object_list) == 8
     assert len(response.context["pending"]) == 4
@@ -211,11 +212,12 @@ def test_viewer_shows_the_display_image_with_neighbours(owner, connection_):
     )
     response = owner.get(viewer_url(middle))
     assert response.status_code == 200
-    assert response.context["newer"] == newest
-    assert response.context["older"] == oldest
+    assert response.context["newer"]["page"] == viewer_url(newest)
+    assert response.context["older"]["page"] == viewer_url(oldest)
     assert file_url(middle, "display") in response.content.decode()
     first = owner.get(viewer_url(newest))
-    assert (first.context["newer"], first.context["older"]) == (None, middle)
+    assert first.context["newer"] is None
+    assert first.context["older"]["page"] == viewer_url(middle)
 
 
 def test_one_opening_records_one_view(owner, inmate, photo):

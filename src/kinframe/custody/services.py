@@ -223,3 +223,44 @@ def connection_end(*, connection: Connection | int, actor: Actor) -> Connection:
         },
     )
     return connection
+
+
+@transaction.atomic
+def connection_block(*, connection: Connection | int, actor: Actor) -> Connection:
+    """The person (or staff acting for them) blocks this sender: they can never ask them again.
+
+    Works on a request or an approved connection. Like ``connection_end``, photos still waiting
+    for review are refunded; unlike it, ``connection_request`` refuses this sender for this person
+    from now on. A sender cannot block; blocking twice changes nothing the second time.
+    """
+    connection = _locked_connection(connection)
+    if not acts_for_inmate(actor, connection.inmate):
+        raise ConnectionNotAllowed("This connection is not yours.")
+    if connection.status == Connection.Status.BLOCKED:
+        return connection
+    if connection.status not in Connection.OPEN_STATUSES:
+        raise ConnectionNotAllowed(
+            f"This connection is already {connection.get_status_display().lower()}."
+        )
+    was = connection.status
+    connection.status = Connection.Status.BLOCKED
+    connection.save(update_fields=["status"])
+    stopped = photos_undeliverable_for_inmate(
+        inmate=connection.inmate,
+        connection=connection,
+        actor=actor,
+        why=UNDELIVERABLE_ENDED,
+    )
+    audit_log(
+        "connection.blocked",
+        actor=actor,
+        target=connection,
+        facility=connection.inmate.facility,
+        data={
+            "was": was,
+            "by": str(actor.kind),
+            "sender": connection.sender.get_username(),
+            "photos_undeliverable": stopped,
+        },
+    )
+    return connection

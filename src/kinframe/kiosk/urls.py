@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import connections, viewer, views
 
 app_name = "kiosk"
 
@@ -12,6 +12,13 @@ urlpatterns = [
     path("pin/", views.new_pin, name="new_pin"),
     path("requests/<int:connection_id>/approve/", views.request_approve, name="connection_approve"),
     path("requests/<int:connection_id>/decline/", views.request_decline, name="connection_decline"),
-    path("photos/<uuid:public_id>/", views.photo_viewer, name="photo"),
-    path("photos/<uuid:public_id>/<str:variant>/", views.photo_file, name="photo_file"),
+    path("connections/", connections.connections, name="connections"),
+    path(
+        "connections/<int:connection_id>/<str:change>/",
+        connections.connection_change,
+        name="connection_change",
+    ),
+    path("photos/<uuid:public_id>/", viewer.photo_viewer, name="photo"),
+    path("photos/<uuid:public_id>/shown/", viewer.photo_shown, name="photo_shown"),
+    path("photos/<uuid:public_id>/<str:variant>/", viewer.photo_file, name="photo_file"),
 ]

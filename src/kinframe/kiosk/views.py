@@ -1,18 +1,14 @@
-"""The kiosk: sign-in, pending connection requests, the gallery of delivered photos and the viewer."""
+"""The kiosk: sign-in, requests, the gallery of delivered photos, the viewer, and connections."""
 
 from __future__ import annotations
 
-from uuid import UUID
-
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kinframe.audit.actors import Actor
 from kinframe.connections.models import Connection
@@ -22,7 +18,6 @@ from kinframe.connections.services import (
     connection_approve,
     connection_decline,
 )
-from kinframe.devices.pins import MAX_LENGTH, MIN_LENGTH
 from kinframe.devices.services import (
     DeviceError,
     KioskSignInError,
@@ -32,8 +27,6 @@ from kinframe.devices.services import (
     kiosk_sign_in,
 )
 from kinframe.keyset import keyset_page
-from kinframe.photos.services import photo_record_view
-from kinframe.photos.serving import VARIANTS, photo_file_response
 
 from .access import (
     KioskRequest,
@@ -44,54 +37,25 @@ from .access import (
     set_device_cookie,
     start_session,
 )
-from .selectors import delivered_photo, delivered_photos, photo_neighbours
+from .forms import DIGIT_KEYS, LETTER_KEYS, EnrolForm, NewPinForm, SignInForm
+from .selectors import delivered_photos, unopened_photos
 
 GALLERY_PAGE_SIZE = 24
+# What the signed-out screen says, by why kiosk.js signed the person out.
+SIGNED_OUT = {
+    "idle": "You were signed out because the screen was not used.",
+    "time": "Your time is up. Sign in again to carry on.",
+}
 
 
-def _pin_input(label: str, *, max_length: int = 32) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-
-
-class SignInForm(forms.Form):
-    number = forms.CharField(
-        label="Your number",
-        max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
-    )
-    pin = _pin_input("PIN")
-
-
-class NewPinForm(forms.Form):
-    pin = _pin_input(f"New PIN ({MIN_LENGTH} to {MAX_LENGTH} digits)", max_length=MAX_LENGTH)
-    pin_again = _pin_input("New PIN again", max_length=MAX_LENGTH)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("pin") and cleaned.get("pin") != cleaned.get("pin_again"):
-            self.add_error("pin_again", "The two PINs are not the same.")
-        return cleaned
-
-
-class EnrolForm(forms.Form):
-    code = forms.CharField(
-        label="Enrolment code",
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
-    )
-
-
-def _kiosk_context(request: KioskRequest, **context):
+def kiosk_context(request: KioskRequest, **context):
     return {
         "idle_seconds": settings.KIOSK_IDLE_SECONDS,
         "session_remaining": request.kiosk.session_remaining,
         "inmate": request.kiosk.inmate,
         "device": request.kiosk.device,
+        "digit_keys": DIGIT_KEYS,
+        "letter_keys": LETTER_KEYS,
         **context,
     }
 
@@ -119,7 +83,7 @@ def sign_in(request: KioskRequest) -> HttpResponse:
         else:
             status = 400
     response = TemplateResponse(
-        request, "kiosk/sign_in.html", _kiosk_context(request, form=form), status=status
+        request, "kiosk/sign_in.html", kiosk_context(request, form=form), status=status
     )
     if retry_after:
         response["Retry-After"] = str(retry_after)
@@ -152,7 +116,7 @@ def new_pin(request: KioskRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "kiosk/new_pin.html",
-        _kiosk_context(request, form=form, required=request.kiosk.must_change_pin),
+        kiosk_context(request, form=form, required=request.kiosk.must_change_pin),
         status=status,
     )
 
@@ -192,26 +156,32 @@ def enrol(request: HttpRequest) -> HttpResponse:
 @kiosk_view(person=False)
 def sign_out(request: KioskRequest) -> HttpResponse:
     end_session(request, request.kiosk)
-    messages.info(request, "You are signed out.")
+    messages.info(request, SIGNED_OUT.get(request.POST.get("why", ""), "You are signed out."))
     return redirect("kiosk:sign_in")
 
 
 @never_cache
 @kiosk_view()
 def home(request: KioskRequest) -> HttpResponse:
-    """Requests waiting for an answer, then the gallery of delivered photos, newest first."""
+    """Requests waiting for an answer, then the photos not opened yet (marked New), then every
+    photo newest first, a page at a time (keyset pages: the same cost at any length)."""
+    person = request.kiosk.person
+    first_page = not (request.GET.get("after") or request.GET.get("before"))
+    # Bounded like the pages: a person with more new photos than a page sees "24+ new".
+    new = list(unopened_photos(inmate=person)[: GALLERY_PAGE_SIZE + 1]) if first_page else []
+    more_new = len(new) > GALLERY_PAGE_SIZE
+    new = new[:GALLERY_PAGE_SIZE]
     page = keyset_page(
-        request,
-        delivered_photos(inmate=request.kiosk.person),
-        key="delivered_at",
-        per_page=GALLERY_PAGE_SIZE,
+        request, delivered_photos(inmate=person), key="delivered_at", per_page=GALLERY_PAGE_SIZE
     )
     return TemplateResponse(
         request,
         "kiosk/home.html",
-        _kiosk_context(
+        kiosk_context(
             request,
-            pending=list(pending_requests_for_inmate(inmate=request.kiosk.person)),
+            pending=list(pending_requests_for_inmate(inmate=person)),
+            new=new,
+            new_count=f"{len(new)}{'+' if more_new else ''}" if new else "",
             page=page,
         ),
     )
@@ -249,40 +219,3 @@ def request_decline(request: KioskRequest, connection_id: int) -> HttpResponse:
     return _decide(
         request, connection_id, connection_decline, "You declined the request from {name}."
     )
-
-
-@never_cache
-@require_GET
-@kiosk_view()
-def photo_viewer(request: KioskRequest, public_id: UUID) -> HttpResponse:
-    """One photo full screen with previous/next; its display file records the view."""
-    photo = delivered_photo(inmate=request.kiosk.person, public_id=public_id)
-    if photo is None:
-        raise Http404("No such photo.")
-    newer, older = photo_neighbours(inmate=request.kiosk.person, photo=photo)
-    return TemplateResponse(
-        request,
-        "kiosk/photo.html",
-        _kiosk_context(request, photo=photo, newer=newer, older=older),
-    )
-
-
-@require_GET
-@kiosk_view(stranger="404")
-def photo_file(request: KioskRequest, public_id: UUID, variant: str) -> HttpResponseBase:
-    """The photo's bytes, only for its recipient, only once it is delivered.
-
-    Each fetch of the display variant is one opening of the photo and records one PhotoView (the
-    viewer page loads it once; nothing prefetches it). Thumbnails in the gallery are not views.
-    Anybody else, signed in or not, gets the same 404 as for a photo that does not exist.
-    """
-    inmate = request.kiosk.person
-    if variant not in VARIANTS:
-        raise Http404("No such photo.")
-    photo = delivered_photo(inmate=inmate, public_id=public_id)
-    if photo is None:
-        raise Http404("No such photo.")
-    response = photo_file_response(photo, variant)
-    if variant == "display":
-        photo_record_view(photo=photo, actor=request.kiosk.person_actor, variant=variant)
-    return response
