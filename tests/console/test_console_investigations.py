@@ -166,14 +166,14 @@ def test_the_story_tells_every_event_and_view_in_order_including_new_kinds(
 ):
     photo_approve(photo=photo, actor=as_staff(reviewer))
     photo_record_view(photo=photo, actor=as_inmate(photo.inmate))
-    audit_log("photo.flagged", actor=as_staff(reviewer), target=photo, data={"flag": "gang"})
+    audit_log("photo.stamped", actor=as_staff(reviewer), target=photo, data={"flag": "gang"})
     client.force_login(investigator)
     response = client.get(_url("investigation_story", facility, photo.public_id))
     html = response.content.decode()
     order = [html.index(f'data-action="{a}"') for a in ("photo.sent", "photo.approved")]
     assert order == sorted(order)
     assert html.count('data-action="photo.viewed"') == 1  # told once, not again from the audit
-    assert "Photo flagged" in html
+    assert "Photo stamped" in html
     assert "flag: gang" in html
     assert f"{photo.inmate.full_name} (#{photo.inmate.number}), the recipient" in html
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from tests.actors import as_staff
+from tests.actors import as_sender, as_staff
 from tests.console.test_console_gate import console_patterns
 from tests.factories import (
     ConnectionFactory,
@@ -30,6 +30,8 @@ from tests.factories import (
 from kinframe.connections.models import Connection
 from kinframe.devices.services import kiosk_device_enrol
 from kinframe.facilities.models import StaffMembership
+from kinframe.photos.appeals import appeal_create
+from kinframe.photos.services import photo_reject
 from kinframe.restrictions.services import block_create, suspension_create, watchlist_entry_add
 
 Role = StaffMembership.Role
@@ -84,6 +86,9 @@ ACCESS: dict[str, tuple[tuple, tuple]] = {
     "investigation_story": ((ADM, INV), NOBODY),
     "investigation_export": (NOBODY, (ADM, INV)),
     "reports": ((ADM, INV), NOBODY),
+    "appeals": ((REV, ADM), NOBODY),
+    "appeal_decide": (NOBODY, (REV, ADM)),
+    "photo_reverse": (NOBODY, (ADM,)),
 }
 #: Console pages outside any facility (the gate there only asks for staff).
 NOT_A_FACILITY_PAGE = {"home"}
@@ -129,6 +134,7 @@ def test_investigators_change_nothing_and_reviewers_no_settings_staff_or_blocks(
         "photo_approve",
         "photo_reject",
         "photo_undo",
+        "appeal_decide",
         "connection_approve",
         "connection_decline",
     }
@@ -160,6 +166,9 @@ class World:
         )  # fmt: skip
         self.entry = watchlist_entry_add(actor=admin, facility=self.facility, email="w@example.org")
         self.device, _ = kiosk_device_enrol(actor=admin, facility=self.facility, name="Day room")
+        rejected = PhotoFactory(connection=ConnectionFactory(inmate=self.person), credits=500)
+        photo_reject(photo=rejected, actor=admin, reason=self.facility.rejection_reasons.first())
+        self.appeal = appeal_create(actor=as_sender(rejected.sender), photo=rejected, note="n")
         self.outsider = StaffFactory(facility=FacilityFactory(), facility__role=ADM)
 
     def kwargs(self, route: str, code: str) -> dict:
@@ -175,6 +184,7 @@ class World:
             "suspension_id": self.suspension.pk,
             "entry_id": self.entry.pk,
             "inmate_id": self.person.pk,
+            "appeal_id": self.appeal.pk,
         }
         names = re.findall(r"<(?:\w+:)?(\w+)>", route)
         unknown = [name for name in names if name not in values]

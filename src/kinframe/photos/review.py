@@ -58,21 +58,30 @@ def _pending(facility: Facility):
     return Photo.objects.filter(facility=facility, status=Photo.Status.PENDING_REVIEW)
 
 
-def _lock_free_photos(*, facility: Facility, exclude: set[int], limit: int) -> list[int]:
+def _lock_free_photos(
+    *, facility: Facility, exclude: set[int], limit: int, flag: str = ""
+) -> list[int]:
     """Lock up to ``limit`` of the oldest waiting photos not in ``exclude``; their ids.
 
     On PostgreSQL, rows another reviewer is leasing right now are skipped rather than waited for.
     SQLite serialises writers (IMMEDIATE transactions), so there the plain query is enough.
     """
     candidates = _pending(facility).exclude(pk__in=exclude).order_by("created_at", "id")
+    if flag:
+        candidates = candidates.filter(flags__kind=flag)  # one flag per kind: no duplicate rows
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     return list(candidates.values_list("pk", flat=True)[:limit])
 
 
 @transaction.atomic
-def review_leases_acquire(*, facility: Facility, actor: Actor, want: int = BATCH) -> list[int]:
+def review_leases_acquire(
+    *, facility: Facility, actor: Actor, want: int = BATCH, flag: str = ""
+) -> list[int]:
     """Make sure the reviewer holds ``want`` waiting photos (fewer if the queue runs short).
+
+    With ``flag`` (a ``PhotoFlag.Kind``) the reviewer works on photos carrying that flag: the
+    photos they held without it go back to the queue for others.
 
     Returns the ids of the photos the reviewer holds, oldest first: the ones they already held
     (renewed) and new ones that nobody else holds. Audited only by the decisions made under them.
@@ -86,6 +95,8 @@ def review_leases_acquire(*, facility: Facility, actor: Actor, want: int = BATCH
     mine = ReviewLease.objects.filter(facility=facility, reviewer=user)
     # Leases on photos that were decided elsewhere (or withdrawn) are of no use any more.
     mine.exclude(photo__status=Photo.Status.PENDING_REVIEW).delete()
+    if flag:
+        mine.exclude(photo__flags__kind=flag).delete()
     # My own lapsed leases are still mine if nobody took them over: renew them all.
     mine.update(expires_at=expires)
     held = list(mine.order_by("photo__created_at", "photo_id").values_list("photo_id", flat=True))
@@ -98,7 +109,7 @@ def review_leases_acquire(*, facility: Facility, actor: Actor, want: int = BATCH
                 "photo_id", flat=True
             )
         )
-        ids = _lock_free_photos(facility=facility, exclude=taken | set(held), limit=need)
+        ids = _lock_free_photos(facility=facility, exclude=taken | set(held), limit=need, flag=flag)
         if not ids:
             break
         # Under the photo locks: a lease someone committed since we looked is theirs.

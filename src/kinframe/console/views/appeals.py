@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.facilities.models import RejectionReason, StaffMembership
 from kinframe.photos.appeals import AppealError, appeal_decide, photo_decision_reverse
@@ -29,6 +29,7 @@ def may_decide_appeal(appeal: Appeal, membership: StaffMembership) -> bool:
 
 
 @console_view(roles=REVIEW_ROLES)
+@require_GET
 def appeal_list(request: ConsoleRequest) -> HttpResponse:
     membership = request.console.membership
     appeals = list(facility_appeals(facility=request.console.facility))

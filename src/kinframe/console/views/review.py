@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.facilities.models import Facility, RejectionReason
-from kinframe.photos.models import Photo
+from kinframe.photos.models import Photo, PhotoFlag
 from kinframe.photos.review import (
     BATCH,
     MAX_HELD,
@@ -61,8 +61,14 @@ def _reasons(facility: Facility) -> list[RejectionReason]:
 
 def _page_context(request: ConsoleRequest, *, want: int) -> dict:
     facility = request.console.facility
-    held = review_leases_acquire(facility=facility, actor=request.console.actor, want=want)
+    flag = request.GET.get("flag", "")
+    flag = flag if flag in PhotoFlag.Kind.values else ""
+    held = review_leases_acquire(
+        facility=facility, actor=request.console.actor, want=want, flag=flag
+    )
     return {
+        "flag": flag,
+        "flag_choices": PhotoFlag.Kind.choices,
         "photos": review_cards(facility=facility, photo_ids=held),
         "counts": review_counts(facility=facility, user=request.user),
         "reasons": _reasons(facility),
