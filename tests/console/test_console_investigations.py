@@ -251,3 +251,23 @@ def test_a_facility_membership_keeps_its_role_when_the_agency_membership_is_adde
     assert client.get(_url("review_queue", facility)).status_code == 200
     assert client.get(_url("investigations", facility)).status_code == 200
     assert StaffMembership.objects.get(user=reviewer).role == StaffMembership.Role.REVIEWER
+
+
+def test_the_search_finds_photos_by_flag_and_by_watch_list(client, investigator, facility):
+    from kinframe.photos.models import PhotoFlag
+    from kinframe.restrictions.models import WatchlistMatch
+    from kinframe.restrictions.services import watchlist_entry_add
+
+    connection = ConnectionFactory(inmate__facility=facility)
+    coded, watched, plain = (PhotoFactory(connection=connection, credits=100) for _ in range(3))
+    PhotoFlag.objects.create(photo=coded, facility=facility, kind=PhotoFlag.Kind.CODE)
+    admin = StaffFactory(facility=facility, facility__role=StaffMembership.Role.ADMIN)
+    entry = watchlist_entry_add(actor=as_staff(admin), facility=facility, email="x@example.org")
+    WatchlistMatch.objects.create(photo=watched, entry=entry, facility=facility, matched_on="email")
+    client.force_login(investigator)
+    url = reverse("console:investigations", args=[facility.code])
+    for flag, found in (("code", coded), ("watchlist", watched)):
+        html = client.get(url, {"flag": flag}).content.decode()
+        others = {coded, watched, plain} - {found}
+        assert str(found.public_id) in html, flag
+        assert not any(str(photo.public_id) in html for photo in others), flag

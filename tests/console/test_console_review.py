@@ -220,8 +220,9 @@ def _queue_queries(client, facility, reviewer, django_assert_num_queries, count:
 
 # Session, user, membership (3); handing out the reviewer's photos (clean up, renew, list; then
 # per round: taken, free photos, re-check, clear lapsed, create; a second round when the queue runs
-# short), 2 savepoint statements; the cards, the senders' records (2); the counts (3); the reasons.
-QUEUE_QUERIES = 23
+# short), 2 savepoint statements; the cards, the senders' records (2); the counts (3); the
+# reasons; the cards' flags (1).
+QUEUE_QUERIES = 24
 
 
 @pytest.mark.parametrize("count", [2, 10])

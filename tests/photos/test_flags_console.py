@@ -105,3 +105,10 @@ def test_only_a_facility_admin_reverses_and_must_say_why(client, reviewer, earli
     client.post(url, {"why": "Clicked the wrong photo"})
     earlier.refresh_from_db()
     assert earlier.status == Photo.Status.APPROVED
+
+
+def test_the_review_card_shows_the_flags(client, reviewer, flagged):
+    client.force_login(reviewer)
+    html = client.get(reverse("console:review", args=[flagged.facility.code])).content.decode()
+    card = html.split(f'data-photo-id="{flagged.public_id}"')[1]
+    assert 'data-testid="review-flag"' in card.split("review-actions")[0]

@@ -14,9 +14,10 @@ from kinframe.investigations.selectors import (
     DECISION_APPROVED,
     DECISION_REJECTED,
     DECISION_UNDECIDED,
+    FLAG_WATCHLIST,
     REASON_PREFIX,
 )
-from kinframe.photos.models import Photo
+from kinframe.photos.models import Photo, PhotoFlag
 from kinframe.reports.selectors import PERIODS
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -91,8 +92,15 @@ class PhotoSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "data-testid": "search-hash"}),
     )  # fmt: skip
 
+    flag = forms.ChoiceField(label="Flag", required=False)
+
     def __init__(self, *args, reasons=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["flag"].choices = [
+            ("", "Any or no flag"),
+            *PhotoFlag.Kind.choices,
+            (FLAG_WATCHLIST, "Matched the watch list"),
+        ]
         self.fields["decision"].choices = [
             ("", "Any decision"),
             (DECISION_APPROVED, "Approved"),

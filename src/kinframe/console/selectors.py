@@ -444,6 +444,7 @@ def review_cards(*, facility: Facility, photo_ids: list[int]) -> list[Photo]:
             facility=facility, pk__in=photo_ids, status=Photo.Status.PENDING_REVIEW
         )
         .select_related("sender", "inmate", "connection")
+        .prefetch_related("flags")
         .annotate(watchlisted=Exists(WatchlistMatch.objects.filter(photo=OuterRef("pk"))))
     }
     ordered: list[Photo] = [photos[pk] for pk in photo_ids if pk in photos]

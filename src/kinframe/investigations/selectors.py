@@ -12,17 +12,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from kinframe.audit.labels import action_label
 from kinframe.audit.models import AuditEvent
 from kinframe.facilities.models import Facility
 from kinframe.photos.models import Photo, PhotoView
+from kinframe.restrictions.models import WatchlistMatch
 
 DECISION_APPROVED = "approved"
 DECISION_REJECTED = "rejected"
 DECISION_UNDECIDED = "undecided"
 REASON_PREFIX = "reason:"
+
+
+#: The ``flag`` value that finds photos matching the agency's watch list.
+FLAG_WATCHLIST = "watchlist"
 
 
 def photo_search(
@@ -36,13 +41,15 @@ def photo_search(
     decision: str = "",
     reviewer: str = "",
     sha256: str = "",
+    flag: str = "",
     tz=None,
 ) -> QuerySet[Photo]:
     """Photos of ``facilities`` matching every filter given, newest first, with ``view_count``.
 
     ``sender`` and ``reviewer`` match a username or email in part; ``person`` an inmate number
     exactly or a name in part; ``sha256`` the display file's hash, whole or its first characters;
-    ``decision`` is approved, rejected, undecided, or ``reason:<code>`` for one rejection reason.
+    ``decision`` is approved, rejected, undecided, or ``reason:<code>`` for one rejection reason;
+    ``flag`` a consistency flag's kind, or ``watchlist`` for a watch-list match.
     Dates are whole days in ``tz`` (the facility's zone).
     """
     photos = Photo.objects.filter(facility__in=list(facilities))
@@ -77,6 +84,10 @@ def photo_search(
         )
     if sha256 := sha256.strip().lower():
         photos = photos.filter(sha256__startswith=sha256)
+    if flag == FLAG_WATCHLIST:
+        photos = photos.filter(Exists(WatchlistMatch.objects.filter(photo=OuterRef("pk"))))
+    elif flag:
+        photos = photos.filter(flags__kind=flag)  # one flag per kind: no duplicate rows
     return (
         photos.select_related("sender", "inmate", "facility", "reviewed_by", "rejection_reason")
         .annotate(view_count=Count("views"))
