@@ -22,6 +22,7 @@ ACTION_LABELS: dict[str, str] = {
     "block.created": "Sender blocked",
     "case.exported": "Case exported",
     "connection.approved": "Connection approved",
+    "connection.blocked": "Connection blocked by the person",
     "connection.declined": "Connection declined",
     "connection.ended": "Connection ended",
     "connection.requested": "Connection requested",
