@@ -186,6 +186,32 @@ def inmate_book(
     return inmate, False
 
 
+def _close_connection(
+    connection: Connection, *, actor: Actor, status: str, action: str, data: dict
+) -> Connection:
+    """Move an open connection to ``status`` (locked by the caller), refund the photos still
+    waiting for review over it, and audit ``action``."""
+    if connection.status not in Connection.OPEN_STATUSES:
+        raise ConnectionNotAllowed(
+            f"This connection is already {connection.get_status_display().lower()}."
+        )
+    was = connection.status
+    connection.status = status
+    connection.save(update_fields=["status"])
+    # Photos still waiting for review were sent to someone who no longer takes them: refund them.
+    stopped = photos_undeliverable_for_inmate(
+        inmate=connection.inmate, connection=connection, actor=actor, why=UNDELIVERABLE_ENDED
+    )
+    audit_log(
+        action,
+        actor=actor,
+        target=connection,
+        facility=connection.inmate.facility,
+        data={"was": was, **data, "photos_undeliverable": stopped},
+    )
+    return connection
+
+
 @transaction.atomic
 def connection_end(*, connection: Connection | int, actor: Actor) -> Connection:
     """End an open connection (or withdraw a request) as its sender, its recipient, or staff.
@@ -197,32 +223,13 @@ def connection_end(*, connection: Connection | int, actor: Actor) -> Connection:
     by_sender = actor.user is not None and connection.sender_id == actor.user.pk
     if not (by_sender or acts_for_inmate(actor, connection.inmate)):
         raise ConnectionNotAllowed("This connection is not yours.")
-    if connection.status not in Connection.OPEN_STATUSES:
-        raise ConnectionNotAllowed(
-            f"This connection is already {connection.get_status_display().lower()}."
-        )
-    was = connection.status
-    connection.status = Connection.Status.ENDED
-    connection.save(update_fields=["status"])
-    # Photos still waiting for review were sent to someone who no longer takes them: refund them.
-    stopped = photos_undeliverable_for_inmate(
-        inmate=connection.inmate,
-        connection=connection,
+    return _close_connection(
+        connection,
         actor=actor,
-        why=UNDELIVERABLE_ENDED,
+        status=Connection.Status.ENDED,
+        action="connection.ended",
+        data={"by": "sender" if by_sender else "inmate"},
     )
-    audit_log(
-        "connection.ended",
-        actor=actor,
-        target=connection,
-        facility=connection.inmate.facility,
-        data={
-            "was": was,
-            "by": "sender" if by_sender else "inmate",
-            "photos_undeliverable": stopped,
-        },
-    )
-    return connection
 
 
 @transaction.atomic
@@ -238,29 +245,10 @@ def connection_block(*, connection: Connection | int, actor: Actor) -> Connectio
         raise ConnectionNotAllowed("This connection is not yours.")
     if connection.status == Connection.Status.BLOCKED:
         return connection
-    if connection.status not in Connection.OPEN_STATUSES:
-        raise ConnectionNotAllowed(
-            f"This connection is already {connection.get_status_display().lower()}."
-        )
-    was = connection.status
-    connection.status = Connection.Status.BLOCKED
-    connection.save(update_fields=["status"])
-    stopped = photos_undeliverable_for_inmate(
-        inmate=connection.inmate,
-        connection=connection,
+    return _close_connection(
+        connection,
         actor=actor,
-        why=UNDELIVERABLE_ENDED,
+        status=Connection.Status.BLOCKED,
+        action="connection.blocked",
+        data={"by": str(actor.kind), "sender": connection.sender.get_username()},
     )
-    audit_log(
-        "connection.blocked",
-        actor=actor,
-        target=connection,
-        facility=connection.inmate.facility,
-        data={
-            "was": was,
-            "by": str(actor.kind),
-            "sender": connection.sender.get_username(),
-            "photos_undeliverable": stopped,
-        },
-    )
-    return connection
