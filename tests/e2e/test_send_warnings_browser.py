@@ -110,6 +110,6 @@ def test_the_reviewer_sees_the_copy_beside_the_earlier_rejection(browser, live_s
     expect(page.get_by_test_id("flag-earlier-reason")).to_have_text("Against policy")
     expect(page.locator(f"a[href$='/photos/{earlier.public_id}/']")).to_have_count(1)
     page.screenshot(path=str(SCREENSHOTS / "console-flag-desktop.png"), full_page=True)
-    page.goto(f"/console/{facility.code}/review/?flag=near_duplicate")
+    page.goto(f"/console/{facility.code}/review/grid/?flag=near_duplicate")
     expect(page.get_by_test_id("review-card")).to_have_count(1)
     context.close()

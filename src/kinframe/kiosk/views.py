@@ -180,7 +180,9 @@ def home(request: KioskRequest) -> HttpResponse:
         kiosk_context(
             request,
             pending=list(pending_requests_for_inmate(inmate=person)),
-            new=new,
+            # New photos first, marked; then the page's others (a new one is not shown twice).
+            tiles=[(photo, True) for photo in new]
+            + [(photo, False) for photo in page.object_list if photo not in new],
             new_count=f"{len(new)}{'+' if more_new else ''}" if new else "",
             page=page,
         ),

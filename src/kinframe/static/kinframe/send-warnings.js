@@ -78,6 +78,10 @@
     xhr.send(data);
   }
 
-  input.addEventListener("change", check);
-  if (input.files && input.files.length) check();
+  // After send.js has checked each file in the browser (type, size, pixels): a refused file is
+  // never uploaded, not even to be checked, so nothing is asked of the server then.
+  input.addEventListener("kinframe:checked", function (event) {
+    if (event.detail && event.detail.refused) { show([]); return; }
+    check();
+  });
 })();

@@ -204,6 +204,9 @@
         if (result.refusal) refused.push({ name: files[i].name, refusal: result.refusal });
       });
       if (refused.length) showError(refusalText(refused));
+      // send-warnings.js asks the server about these files only if none was refused here, so a
+      // file too big or not a photo is never uploaded, not even to be checked.
+      input.dispatchEvent(new CustomEvent("kinframe:checked", { detail: { refused: refused.length } }));
       return refused;
     });
   }
