@@ -96,3 +96,11 @@ def test_no_banner_with_a_live_processor(signed_in, settings):
     settings.PAYMENT_PROVIDER = "stripe"
     settings.STRIPE_SECRET_KEY = "sk_live_123"
     assert "test-mode-banner" not in signed_in.get(reverse("sender:home")).content.decode()
+
+
+def test_the_kiosk_shows_no_payments_banner(inmate, settings):
+    from tests.kiosk.kiosk_helpers import kiosk_client
+
+    settings.PAYMENT_PROVIDER = "sandbox"
+    html = kiosk_client(inmate).get(reverse("kiosk:home")).content.decode()
+    assert "test-mode-banner" not in html
