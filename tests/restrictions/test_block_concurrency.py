@@ -13,7 +13,7 @@ import pytest
 from django.db import connection as db_connection
 
 from kinframe.facilities.models import StaffMembership
-from kinframe.photos import services as photo_services
+from kinframe.photos import sending as photo_services
 from kinframe.photos.models import Photo
 from kinframe.restrictions import services as restriction_services
 from tests.actors import as_sender, as_staff

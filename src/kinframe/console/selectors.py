@@ -120,9 +120,9 @@ def facility_photos(
     too_many = False
     if search:
         inmate_ids = list(
-            Inmate.objects.filter(agency_id=facility.agency_id, number__iexact=search).values_list(
-                "id", flat=True
-            )
+            Inmate.objects.filter(agency_id=facility.agency_id, number__iexact=search)
+            .order_by()
+            .values_list("id", flat=True)
         )
         sender_ids = list(
             User.objects.filter(username__icontains=search)

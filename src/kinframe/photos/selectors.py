@@ -16,9 +16,11 @@ def photos_sent_by(*, sender) -> QuerySet[Photo]:
     really happened to the money; a rejection a reviewer undid took its refund back, so a photo
     that is no longer in a refunded state shows none.
     """
+    # Every refund of a photo is its price (an undone rejection refunds again, the same amount),
+    # so any one will do: unordered, it is read from the photo's index with no sort.
     latest_refund = (
         LedgerEntry.objects.filter(photo=OuterRef("pk"), kind=LedgerEntry.Kind.PHOTO_REFUND)
-        .order_by("-id")
+        .order_by()
         .values("amount")[:1]
     )
     refund = Case(
