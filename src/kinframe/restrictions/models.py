@@ -25,7 +25,33 @@ class InForceQuerySet(models.QuerySet):
         )
 
 
-class Block(models.Model):
+class Restriction(models.Model):
+    """What a block and a suspension share: who set it and when, and who lifted it early.
+
+    ``restrictions.services._end`` lifts either one the same way.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = InForceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
+class Block(Restriction):
     """A sender may not contact one person, anyone at a facility, or anyone in an agency.
 
     ``facility`` is the facility whose staff set the block (its tenant key): for a facility block it
@@ -51,23 +77,8 @@ class Block(models.Model):
     )
     reason = models.TextField(help_text="For staff only; the sender is never shown it.")
     ends_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
-    objects = InForceQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Restriction.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=Q(scope="person", inmate__isnull=False) | ~Q(scope="person"),
@@ -80,7 +91,7 @@ class Block(models.Model):
         return f"{self.sender} blocked from {self.get_scope_display()}"
 
 
-class Suspension(models.Model):
+class Suspension(Restriction):
     """A person may not receive photos until ``ends_at`` (a sanction, decided by staff)."""
 
     agency = models.ForeignKey("facilities.Agency", on_delete=models.PROTECT, related_name="+")
@@ -92,23 +103,6 @@ class Suspension(models.Model):
     )
     reason = models.TextField(help_text="For staff only; senders are told only the end date.")
     ends_at = models.DateTimeField()
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    objects = InForceQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.inmate} suspended until {self.ends_at:%Y-%m-%d}"
