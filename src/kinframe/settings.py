@@ -110,9 +110,11 @@ MIDDLEWARE = [
     "kinframe.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kinframe.accounts.middleware.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -133,6 +135,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kinframe.context_processors.site",
@@ -472,7 +475,15 @@ KIOSK_ENROLMENT_SECONDS = env_int("KIOSK_ENROLMENT_SECONDS", 24 * 3600)
 CONSOLE_REQUIRE_MFA = env_bool("CONSOLE_REQUIRE_MFA", True)
 
 # --- Locale, logging ---------------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English is the default; a person's choice (account, kiosk profile), else the language cookie, else
+# the browser's Accept-Language picks another. A third language is a new `LANGUAGES` entry and a .po
+# file under src/kinframe/locale/ (see docs/i18n.md).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Numbers in Spanish follow US Spanish (CLDR es-US: "1,234.50", "$5.00"), the families' own
+# convention, not Spain's; dates keep Spanish wording ("30 de noviembre de 2026").
+FORMAT_MODULE_PATH = ["kinframe.formats"]
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -1,6 +1,9 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
+
+from kinframe.languages import supported_language
 
 from .mfa import (
     ENROLMENT_ONLY_SESSION_KEY,
@@ -11,6 +14,24 @@ from .mfa import (
     has_second_factor,
     second_factor_redirect,
 )
+
+
+class AccountLanguageMiddleware:
+    """A signed-in person's chosen language wins over the cookie and the browser.
+
+    Runs after ``LocaleMiddleware`` (cookie, then Accept-Language) and authentication: a sender who
+    chose Spanish on a phone gets Spanish on a borrowed laptop too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and (chosen := supported_language(user.language)):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        return self.get_response(request)
 
 
 class AdminSecondFactorMiddleware:

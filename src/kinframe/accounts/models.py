@@ -15,6 +15,11 @@ class User(AbstractUser):
         "mobile number", max_length=20, blank=True, help_text="E.164, e.g. +15551234567"
     )
     phone_verified = models.BooleanField(default=False)
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="The language this person chose (a code from LANGUAGES); blank follows the browser.",
+    )
 
     class Meta:
         constraints = [

@@ -13,6 +13,7 @@ from django.utils import timezone
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 from kinframe.facilities.models import Facility, StaffMembership
+from kinframe.languages import supported_language
 
 from .models import EnrolmentLink, User
 from .phones import normalize_phone
@@ -280,3 +281,23 @@ def staff_member_remove(*, actor: Actor, facility: Facility, member: StaffMember
         data={"user": membership.user.get_username(), "role": membership.role},
     )
     membership.delete()
+
+
+@transaction.atomic
+def user_language_set(*, actor: Actor, language: str) -> User:
+    """The signed-in person (``actor.user``) chooses the language of their pages and notices.
+
+    Raises ``ValueError`` for a language the site does not offer.
+    """
+    if actor.user is None:
+        raise ValueError("Only a signed-in person has a language on their account.")
+    code = supported_language(language)
+    if code is None:
+        raise ValueError(f"Unsupported language: {language!r}")
+    user = User.objects.select_for_update().get(pk=actor.user.pk)
+    if user.language != code:
+        user.language = code
+        user.save(update_fields=["language"])
+        audit_log("account.language_set", actor=actor, target=user, data={"language": code})
+    actor.user.language = code
+    return user

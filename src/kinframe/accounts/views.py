@@ -1,5 +1,7 @@
-"""The two pages of second-factor enrolment that allauth does not have.
+"""The account pages allauth does not have: the language switch and second-factor enrolment.
 
+``language_set`` serves every audience's switch except the kiosk's (which stores the choice on
+the person's kiosk profile instead).
 ``enrolment_required`` is all a staff member without a second factor sees after signing in with
 the password; ``enrolment_link`` is where the one-time link from their facility admin leads, and
 using it opens allauth's set-up pages (TOTP, WebAuthn) for this session.
@@ -7,17 +9,50 @@ using it opens allauth's set-up pages (TOTP, WebAuthn) for this session.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kinframe.audit.actors import Actor
+from kinframe.languages import supported_language
 
 from .access import signed_in_user
 from .mfa import enrolment_blocked, open_enrolment
-from .services import EnrolmentLinkError, enrolment_link_redeem
+from .services import EnrolmentLinkError, enrolment_link_redeem, user_language_set
+
+
+def language_response(request: HttpRequest, language: str, *, fallback: str) -> HttpResponse:
+    """Back to the page the switch was on, with the language cookie set for the next visits."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = fallback
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the site's language; a signed-in person keeps it on their account (and notices)."""
+    language = supported_language(request.POST.get("language"))
+    if language is None:
+        return HttpResponse("Choose one of the languages offered.", status=400)
+    if request.user.is_authenticated:
+        user_language_set(actor=Actor.for_user(signed_in_user(request)), language=language)
+    return language_response(request, language, fallback="/")
 
 
 @require_http_methods(["GET"])

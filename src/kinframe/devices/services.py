@@ -36,6 +36,7 @@ from django.utils import timezone
 from kinframe.audit.actors import SYSTEM, Actor
 from kinframe.audit.services import audit_log
 from kinframe.facilities.models import Facility, Inmate, StaffMembership
+from kinframe.languages import supported_language
 
 from .models import KioskDevice, parse_networks, secret_digest
 from .pins import pin_problem
@@ -249,6 +250,23 @@ def inmate_set_pin(*, actor: Actor, inmate: Inmate, pin: str) -> Inmate:
     inmate.pin_must_change = False
     inmate.save(update_fields=["pin_hash", "pin_must_change", "updated_at"])
     audit_log("inmate.pin_changed", actor=actor, target=inmate)
+    return inmate
+
+
+@transaction.atomic
+def inmate_language_set(*, actor: Actor, inmate: Inmate, language: str) -> Inmate:
+    """The person chooses the kiosk's language; it stays on their profile for every kiosk.
+
+    Raises ``ValueError`` for a language the site does not offer.
+    """
+    code = supported_language(language)
+    if code is None:
+        raise ValueError(f"Unsupported language: {language!r}")
+    inmate = Inmate.objects.select_for_update().get(pk=inmate.pk)
+    if inmate.language != code:
+        inmate.language = code
+        inmate.save(update_fields=["language", "updated_at"])
+        audit_log("inmate.language_set", actor=actor, target=inmate, data={"language": code})
     return inmate
 
 

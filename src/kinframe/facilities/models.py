@@ -136,6 +136,11 @@ class Inmate(models.Model):
         editable=False,
         help_text="Staff reset the PIN: the person must choose their own at the next sign-in.",
     )
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="The kiosk's language for this person, chosen at the kiosk; blank is the default.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

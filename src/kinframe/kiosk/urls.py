@@ -9,6 +9,7 @@ urlpatterns = [
     path("enrol/", views.enrol, name="enrol"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    path("language/", views.language, name="language"),
     path("pin/", views.new_pin, name="new_pin"),
     path("requests/<int:connection_id>/approve/", views.request_approve, name="connection_approve"),
     path("requests/<int:connection_id>/decline/", views.request_decline, name="connection_decline"),

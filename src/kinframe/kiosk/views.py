@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kinframe.accounts.views import language_response
 from kinframe.audit.actors import Actor
 from kinframe.connections.models import Connection
 from kinframe.connections.selectors import pending_requests_for_inmate
@@ -22,11 +23,13 @@ from kinframe.devices.services import (
     DeviceError,
     KioskSignInError,
     PinRejected,
+    inmate_language_set,
     inmate_set_pin,
     kiosk_device_activate,
     kiosk_sign_in,
 )
 from kinframe.keyset import keyset_page
+from kinframe.languages import supported_language
 
 from .access import (
     KioskRequest,
@@ -158,6 +161,27 @@ def sign_out(request: KioskRequest) -> HttpResponse:
     end_session(request, request.kiosk)
     messages.info(request, SIGNED_OUT.get(request.POST.get("why", ""), "You are signed out."))
     return redirect("kiosk:sign_in")
+
+
+@require_POST
+@kiosk_view(person=False)
+def language(request: KioskRequest) -> HttpResponse:
+    """A signed-in person's choice stays on their profile (every kiosk, every visit) and not in
+    this screen's cookie, so the next person at the screen is not handed it; before sign-in the
+    choice is the screen's own (the cookie) until someone changes it."""
+    code = supported_language(request.POST.get("language"))
+    if code is None:
+        return HttpResponse("Choose one of the languages offered.", status=400)
+    person = request.kiosk.inmate
+    if person is not None:
+        inmate_language_set(actor=request.kiosk.person_actor, inmate=person, language=code)
+        return redirect(_safe_next(request, "kiosk:home"))
+    return language_response(request, code, fallback="/kiosk/sign-in/")
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    return target if target.startswith("/kiosk/") and not target.startswith("//") else fallback
 
 
 @never_cache

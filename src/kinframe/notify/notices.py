@@ -23,10 +23,11 @@ from django.template import Context
 from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
+from kinframe.languages import language_of
 
 from .models import NotificationPreference
 from .services import send_email
@@ -103,9 +104,18 @@ def unsubscribe_token_user_id(token: str) -> int | None:
 def notice_send(*, user, notice: Notice, subject: str, context: dict[str, Any]) -> list[str]:
     """Send ``notice`` now by each channel ``channels_for`` picks; returns those channels.
 
+    Written in the recipient's language (their account's choice), whoever caused it: a reviewer
+    working in English rejects a photo, and a family that chose Spanish reads why in Spanish.
+    ``subject`` may be lazy (``gettext_lazy``) so that it is translated here.
+
     Raises ``SmsError`` or an SMTP error when a channel fails, after sending the others, so the
     task can try again; a channel that already went out is not sent twice on that retry.
     """
+    with translation.override(language_of(user)):
+        return _notice_send(user=user, notice=notice, subject=str(subject), context=context)
+
+
+def _notice_send(*, user, notice: Notice, subject: str, context: dict[str, Any]) -> list[str]:
     context = {
         "site_url": settings.SITE_URL,
         "site_name": settings.SITE_NAME,
