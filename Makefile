@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_NO_PROGRESS := 1
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test test-fast test-e2e lint format bench bench-workers bench-review bench-flags bench-load browser clean
+.PHONY: install run test test-fast test-e2e lint format messages bench bench-workers bench-review bench-flags bench-load browser gettext clean
 
 $(BIN)/uv:
 	python3 -m venv $(VENV)
@@ -32,7 +32,11 @@ run: install
 browser:
 	@bash scripts/ensure-chromium.sh
 
-test: install browser
+# GNU gettext for `make messages` and the test that finds strings missing from the catalogs.
+gettext:
+	@bash scripts/ensure-gettext.sh
+
+test: install browser gettext
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: install
@@ -48,6 +52,14 @@ lint: install
 	DEBUG=1 $(BIN)/kinframe check
 	DEBUG=1 $(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+
+# Gather every marked string into the catalogs (src/kinframe/locale/*/LC_MESSAGES/django.po) and
+# compile them; the compiled .mo files are committed, so running the site needs no gettext.
+MESSAGES_LOCALES := $(notdir $(wildcard src/kinframe/locale/*))
+messages: install gettext
+	cd src/kinframe && DEBUG=1 ../../$(BIN)/django-admin makemessages --settings=kinframe.settings \
+		$(addprefix -l ,$(MESSAGES_LOCALES)) -i "migrations/*" -i "static/*" --add-location file --no-obsolete
+	cd src/kinframe && DEBUG=1 ../../$(BIN)/django-admin compilemessages --settings=kinframe.settings
 
 format: install
 	$(BIN)/ruff check --fix .
