@@ -104,12 +104,13 @@ def browser():
 class Person:
     """One browser context (cookies, viewport) acting as one person, taking named screenshots."""
 
-    def __init__(self, browser, base_url: str, name: str, viewport: str):
+    def __init__(self, browser, base_url: str, name: str, viewport: str, locale: str = "en-US"):
         self.name = name
         self.base_url = base_url
         self.context = browser.new_context(
             viewport=VIEWPORTS[viewport],
             base_url=base_url,
+            locale=locale,  # the browser's language: Accept-Language and navigator.language
             is_mobile=viewport == "phone",
             has_touch=viewport in {"phone", "kiosk"},
         )
@@ -139,8 +140,8 @@ def people(browser, live_server):
     """Make browser contexts: ``people("sender", "phone")``; all are closed after the test."""
     made: list[Person] = []
 
-    def make(name: str, viewport: str) -> Person:
-        person = Person(browser, live_server.url, name, viewport)
+    def make(name: str, viewport: str, locale: str = "en-US") -> Person:
+        person = Person(browser, live_server.url, name, viewport, locale)
         made.append(person)
         return person
 
