@@ -19,10 +19,12 @@ from tests.factories import (
     UserFactory,
     give_credits,
 )
+from tests.photos.photo_helpers import jpeg_upload
 
 from kinframe.connections.models import Connection
 from kinframe.payments.limits import dollars
 from kinframe.photos.models import Photo
+from kinframe.sender.views.credits import _pack_label
 
 pytestmark = pytest.mark.django_db
 
@@ -268,8 +270,28 @@ def test_the_send_page_gives_its_script_both_words_for_photo(client, connection_
 
 
 def test_a_one_credit_pack_label_is_singular():
-    from kinframe.sender.views.credits import _pack_label
-
     with translation.override("en"):
         assert _pack_label(1) == "1 credit · $0.01"
         assert _pack_label(1500) == "1,500 credits · $15.00"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "1 photo sent, 100 credits charged."), ("es", "1 foto enviada; se cobraron 100")],
+)
+def test_sending_one_photo_says_one_photo(
+    client, connection_, django_capture_on_commit_callbacks, language, said
+):
+    sender = connection_.sender
+    sender.language = language
+    sender.save(update_fields=["language"])
+    give_credits(sender, 500)
+    client.force_login(sender)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("sender:photo_send", args=[connection_.pk]), {"photos": [jpeg_upload("a.jpg")]}
+        )
+    assert response.status_code == 302
+    html = page(client, response["Location"])
+    assert said in html
+    assert "1 photos" not in html
