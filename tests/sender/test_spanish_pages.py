@@ -71,7 +71,7 @@ def test_home_greets_and_counts_in_spanish(es_client, connection_):
     reads(html, "Hola, Rosa", "Hello, Rosa")
     reads(html, "Sus conexiones", "Your connections")
     reads(html, "Todavía no ha enviado fotos.", "No photos sent yet.")
-    assert '<strong data-testid="balance">1500</strong> créditos' in html
+    assert '<strong data-testid="balance">1,500</strong> créditos' in html
     # The navigation and the footer too.
     reads(html, "Buscar a alguien", "Find someone")
     reads(html, "Cerrar sesión", "Sign out")
