@@ -42,7 +42,9 @@ UNAVAILABLE = gettext_noop(
     "The card processor could not be reached. Nothing was charged; please try again."
 )
 REFUND_UNAVAILABLE = gettext_noop("The card processor could not make the refund right now.")
-EXPIRED = "The checkout expired before it was paid."
+# Stored as the purchase's failure message; the purchase pages translate it when shown.
+EXPIRED = gettext_noop("The checkout expired before it was paid.")
+PAYMENT_FAILED = gettext_noop("The payment failed.")
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -228,7 +230,7 @@ class StripeProvider(PaymentProvider):
                 OutcomeKind.FAILED,
                 purchase_id,
                 payment_id=obj.id,
-                message=(error.message if error else None) or "The payment failed.",
+                message=(error.message if error else None) or PAYMENT_FAILED,
             )
         if isinstance(obj, _Charge):
             return PaymentOutcome(
