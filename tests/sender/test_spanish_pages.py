@@ -16,6 +16,7 @@ from tests.factories import (
     FacilityFactory,
     InmateFactory,
     PhotoFactory,
+    PurchaseFactory,
     UserFactory,
     give_credits,
 )
@@ -23,6 +24,7 @@ from tests.photos.photo_helpers import jpeg_upload
 
 from kinframe.connections.models import Connection
 from kinframe.payments.limits import dollars
+from kinframe.payments.models import Purchase
 from kinframe.photos.models import Photo
 from kinframe.sender.views.credits import _pack_label
 
@@ -212,6 +214,39 @@ def test_a_facilitys_photo_rules_page_is_in_spanish(client, facility):
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     reads(html, f"Normas de fotos en {facility.name}", f"Photo rules at {facility.name}")
     reads(html, "Aquí una foto cuesta 100 créditos.", "A photo costs 100 credits here.")
+
+
+def test_a_declined_card_and_its_card_label_read_in_spanish(es_client, es_sender):
+    failed = PurchaseFactory(
+        user=es_sender,
+        status=Purchase.Status.FAILED,
+        failure_message="Your card was declined.",
+        card_brand="visa",
+        card_last4="4242",
+    )
+    html = page(es_client, reverse("sender:purchase", args=[failed.pk]))
+    reads(html, "Su tarjeta fue rechazada. No se añadieron créditos.", "Your card was declined.")
+    reads(html, "Compra n.º", "Purchase #")
+    reads(html, "Visa terminada en 4242", "Visa ending 4242")
+    reads(html, ">Fallida<", ">Failed<")
+    html = page(es_client, reverse("sender:credits"))
+    reads(html, "· Su tarjeta fue rechazada.", "· Your card was declined.")
+
+
+def test_a_refund_refused_by_the_service_is_said_in_spanish(es_client):
+    response = es_client.post(reverse("sender:credits_refund"), follow=True)
+    html = response.content.decode()
+    reads(html, "No tiene créditos sin usar que reembolsar.", "You have no unspent credits")
+
+
+def test_a_purchase_over_the_limit_is_refused_in_spanish(es_client):
+    response = es_client.post(reverse("sender:credits"), {"pack": "custom", "custom_credits": 10})
+    assert response.status_code == 400
+    reads(
+        response.content.decode(),
+        "La compra mínima es de 500 créditos ($5.00).",
+        "The smallest purchase is",
+    )
 
 
 # --- Money reads right in both languages -------------------------------------------------------
