@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 from tests.factories import (
@@ -20,6 +21,7 @@ from tests.factories import (
     UserFactory,
     give_credits,
 )
+from tests.payments.payment_helpers import DECLINED_CARD, GOOD_CARD, card_form
 from tests.photos.photo_helpers import jpeg_upload
 
 from kinframe.connections.models import Connection
@@ -247,6 +249,24 @@ def test_a_purchase_over_the_limit_is_refused_in_spanish(es_client):
         "La compra mínima es de 500 créditos ($5.00).",
         "The smallest purchase is",
     )
+
+
+def test_paying_by_card_reads_in_spanish_through_to_the_receipt(
+    es_client, es_sender, django_capture_on_commit_callbacks
+):
+    hosted = es_client.post(reverse("sender:credits"), {"pack": "500"})["Location"]
+    html = page(es_client, hosted)
+    reads(html, "Pagar $5.00", "Pay $5.00")
+    reads(html, "Número de tarjeta", "Card number")
+    declined = es_client.post(hosted, card_form(DECLINED_CARD))
+    reads(declined.content.decode(), "Su tarjeta fue rechazada.", "Your card was declined.")
+    with django_capture_on_commit_callbacks(execute=True):
+        paid = es_client.post(hosted, card_form(GOOD_CARD))
+    html = page(es_client, paid["Location"])
+    reads(html, "Pago recibido: se añadieron 500 créditos.", "Payment received")
+    statement = page(es_client, reverse("sender:credits"))
+    reads(statement, "Comprados con Visa terminada en 4242", "Bought with Visa ending 4242")
+    assert mail.outbox[-1].subject == "Su recibo: 500 créditos de Kinframe"
 
 
 # --- Money reads right in both languages -------------------------------------------------------
