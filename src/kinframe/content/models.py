@@ -2,14 +2,15 @@
 operator in the admin, in English and Spanish."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SitePage(models.Model):
     class Slug(models.TextChoices):
-        TERMS = "terms", "Terms of service"
-        PRIVACY = "privacy", "Privacy policy"
-        HELP = "help", "Help"
-        CONTACT = "contact", "Contact"
+        TERMS = "terms", _("Terms of service")
+        PRIVACY = "privacy", _("Privacy policy")
+        HELP = "help", _("Help")
+        CONTACT = "contact", _("Contact")
 
     slug = models.CharField(max_length=16, choices=Slug.choices, unique=True)
     title_en = models.CharField("title (English)", max_length=120)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Wallet(models.Model):
@@ -26,14 +27,14 @@ class LedgerEntry(models.Model):
     """One append-only change to a wallet. ``reference`` is unique so a retry cannot pay twice."""
 
     class Kind(models.TextChoices):
-        PURCHASE = "purchase", "credits bought"
-        PHOTO_CHARGE = "photo_charge", "photo sent"
-        PHOTO_REFUND = "photo_refund", "photo refunded"
-        PURCHASE_REFUND = "purchase_refund", "purchase refunded"
-        CHARGEBACK = "chargeback", "card payment disputed"
-        ADJUSTMENT = "adjustment", "adjustment"
-        APPEAL_CHARGE = "appeal_charge", "appeal of a rejection"
-        APPEAL_REFUND = "appeal_refund", "appeal refunded"
+        PURCHASE = "purchase", _("credits bought")
+        PHOTO_CHARGE = "photo_charge", _("photo sent")
+        PHOTO_REFUND = "photo_refund", _("photo refunded")
+        PURCHASE_REFUND = "purchase_refund", _("purchase refunded")
+        CHARGEBACK = "chargeback", _("card payment disputed")
+        ADJUSTMENT = "adjustment", _("adjustment")
+        APPEAL_CHARGE = "appeal_charge", _("appeal of a rejection")
+        APPEAL_REFUND = "appeal_refund", _("appeal refunded")
 
     # The sign each kind must carry; adjustments go either way.
     CREDIT_KINDS = (Kind.PURCHASE, Kind.PHOTO_REFUND, Kind.APPEAL_REFUND)

@@ -8,6 +8,7 @@ reference twice returns the first entry, so a retried task or a replayed webhook
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -21,7 +22,14 @@ class InsufficientCredits(Exception):
     def __init__(self, *, balance: int, needed: int):
         self.balance = balance
         self.needed = needed
-        super().__init__(f"You need {needed} credits but have {balance}. Buy credits to continue.")
+        super().__init__(
+            ngettext(
+                "You need %(needed)s credit but have %(balance)s. Buy credits to continue.",
+                "You need %(needed)s credits but have %(balance)s. Buy credits to continue.",
+                needed,
+            )
+            % {"needed": needed, "balance": balance}
+        )
 
 
 class AccountInDebt(InsufficientCredits):
@@ -32,8 +40,14 @@ class AccountInDebt(InsufficientCredits):
         self.needed = needed
         Exception.__init__(
             self,
-            f"Your account owes {-balance} credits after a disputed card payment. "
-            "Buy credits to settle it before sending.",
+            ngettext(
+                "Your account owes %(debt)s credit after a disputed card payment. "
+                "Buy credits to settle it before sending.",
+                "Your account owes %(debt)s credits after a disputed card payment. "
+                "Buy credits to settle it before sending.",
+                -balance,
+            )
+            % {"debt": -balance},
         )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from kinframe.notify.notices import Notice, notice_send_or_retry
@@ -22,6 +25,7 @@ def notify_low_balance(
         already_sent=already_sent or [],
         user=user,
         notice=Notice.LOW_BALANCE,
-        subject="Your Kinframe balance is low",
+        # Lazy: worded in the sender's language when the notice is written (notice_send overrides it).
+        subject=cast(str, _("Your Kinframe balance is low")),
         context={"balance": balance_of(user)},
     )

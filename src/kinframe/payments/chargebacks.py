@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -41,7 +42,10 @@ def purchase_chargeback(
     if purchase.charged_back_credits or purchase.status == Purchase.Status.CHARGED_BACK:
         return purchase  # one reversal per chargeback
     if purchase.status not in (Purchase.Status.PAID, Purchase.Status.REFUNDED):
-        raise RefundError(f"Purchase #{purchase.pk} was never paid, so it cannot be charged back.")
+        raise RefundError(
+            gettext("Purchase #%(number)s was never paid, so it cannot be charged back.")
+            % {"number": purchase.pk}
+        )
     remaining = purchase.remaining_credits
     amount = remaining if credits is None else min(credits, remaining)
     if amount > 0:

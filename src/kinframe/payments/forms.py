@@ -6,6 +6,8 @@ import re
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .providers.sandbox import luhn_ok
 
@@ -19,7 +21,7 @@ class SecretInput(forms.TextInput):
 
 class SandboxCardForm(forms.Form):
     card_number = forms.CharField(
-        label="Card number",
+        label=_("Card number"),
         max_length=23,
         widget=SecretInput(
             attrs={
@@ -31,14 +33,14 @@ class SandboxCardForm(forms.Form):
         ),
     )
     expiry = forms.CharField(
-        label="Expiry (MM / YY)",
+        label=_("Expiry (MM / YY)"),
         max_length=7,
         widget=forms.TextInput(
             attrs={"autocomplete": "cc-exp", "placeholder": "MM / YY", "data-testid": "card-expiry"}
         ),
     )
     cvc = forms.CharField(
-        label="CVC",
+        label=_("CVC"),
         max_length=4,
         widget=SecretInput(
             attrs={
@@ -50,7 +52,7 @@ class SandboxCardForm(forms.Form):
         ),
     )
     name = forms.CharField(
-        label="Name on card",
+        label=_("Name on card"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
@@ -59,26 +61,28 @@ class SandboxCardForm(forms.Form):
     def clean_card_number(self) -> str:
         digits = re.sub(r"[\s-]", "", self.cleaned_data["card_number"])
         if not digits.isdigit() or not 12 <= len(digits) <= 19:
-            raise forms.ValidationError("Enter the card number: 12 to 19 digits.")
+            raise forms.ValidationError(gettext("Enter the card number: 12 to 19 digits."))
         if not luhn_ok(digits):
-            raise forms.ValidationError("Your card number is incorrect.")
+            raise forms.ValidationError(gettext("Your card number is incorrect."))
         return digits
 
     def clean_expiry(self) -> tuple[int, int]:
         match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", self.cleaned_data["expiry"])
         if not match:
-            raise forms.ValidationError("Enter the expiry date as MM / YY.")
+            raise forms.ValidationError(gettext("Enter the expiry date as MM / YY."))
         month, year = int(match[1]), int(match[2])
         year = year + 2000 if year < 100 else year
         if not 1 <= month <= 12:
-            raise forms.ValidationError("The expiry month must be between 01 and 12.")
+            raise forms.ValidationError(gettext("The expiry month must be between 01 and 12."))
         today = timezone.localdate()
         if (year, month) < (today.year, today.month):
-            raise forms.ValidationError("Your card's expiration date is in the past.")
+            raise forms.ValidationError(gettext("Your card's expiration date is in the past."))
         return month, year
 
     def clean_cvc(self) -> str:
         cvc = self.cleaned_data["cvc"].strip()
         if not re.fullmatch(r"\d{3,4}", cvc):
-            raise forms.ValidationError("Your card's security code (CVC) is 3 or 4 digits.")
+            raise forms.ValidationError(
+                gettext("Your card's security code (CVC) is 3 or 4 digits.")
+            )
         return cvc

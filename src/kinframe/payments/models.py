@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Purchase(models.Model):
@@ -14,11 +16,11 @@ class Purchase(models.Model):
     """
 
     class Status(models.TextChoices):
-        CREATED = "created"
-        PAID = "paid"
-        FAILED = "failed"
-        REFUNDED = "refunded"
-        CHARGED_BACK = "charged_back", "charged back"
+        CREATED = "created", _("Created")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        REFUNDED = "refunded", _("Refunded")
+        CHARGED_BACK = "charged_back", _("charged back")
 
     #: How long an unpaid checkout can still be paid: Stripe's Checkout Session expires after 31
     #: minutes (``providers.stripe.CHECKOUT_EXPIRES_SECONDS``), the sandbox page closes after 30;
@@ -94,8 +96,8 @@ class Purchase(models.Model):
         while it can still be paid, and "not completed" once it cannot (it never becomes paid)."""
         if self.status == self.Status.CREATED:
             if self.created_at and self.created_at < timezone.now() - self.CHECKOUT_WINDOW:
-                return "not completed"
-            return "waiting for payment"
+                return gettext("not completed")
+            return gettext("waiting for payment")
         return self.get_status_display()
 
     @property
@@ -106,8 +108,9 @@ class Purchase(models.Model):
     @property
     def card_label(self) -> str:
         if not self.card_last4:
-            return self.card_brand.title() or "Card"
-        return f"{(self.card_brand or 'card').title()} ending {self.card_last4}"
+            return self.card_brand.title() or gettext("Card")
+        brand = self.card_brand.title() if self.card_brand else gettext("Card")
+        return gettext("%(brand)s ending %(last4)s") % {"brand": brand, "last4": self.card_last4}
 
 
 class PaymentEvent(models.Model):

@@ -12,6 +12,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -35,7 +36,7 @@ def purchase_create(*, actor: Actor, credits: int, provider: str | None = None) 
     """``actor`` (a sender) opens a purchase of ``credits`` (= cents) within the limits."""
     user = actor.user
     if user is None:
-        raise PurchaseError("Sign in to buy credits.")
+        raise PurchaseError(gettext("Sign in to buy credits."))
     limits = PurchaseLimits.current()
     problem = limits.amount_problem(credits)
     if problem:

@@ -12,6 +12,7 @@ import logging
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -20,7 +21,7 @@ from kinframe.credits.selectors import balance_of
 from kinframe.credits.services import ledger_post, wallet_lock
 
 from .errors import RefundError, RefundPartlyFailed
-from .limits import dollars
+from .limits import credit_count, dollars
 from .locks import purchase_lock
 from .models import PaymentEvent, Purchase
 from .providers import ProviderError, get_provider
@@ -47,22 +48,34 @@ def purchase_refund(
     wallet_balance = wallet_lock(purchase.user).balance
     if purchase.status not in (Purchase.Status.PAID, Purchase.Status.REFUNDED):
         raise RefundError(
-            f"Purchase #{purchase.pk} is {purchase.get_status_display()}; "
-            "only a paid purchase can be refunded."
+            gettext("Purchase #%(number)s is %(status)s; only a paid purchase can be refunded.")
+            % {"number": purchase.pk, "status": purchase.get_status_display()}
         )
     remaining = purchase.remaining_credits
     if credits is None:
         credits = min(remaining, max(wallet_balance, 0)) if unspent_only else remaining
     if remaining <= 0:
-        raise RefundError(f"Purchase #{purchase.pk} has already been refunded in full.")
+        raise RefundError(
+            gettext("Purchase #%(number)s has already been refunded in full.")
+            % {"number": purchase.pk}
+        )
     if credits <= 0 or credits > remaining:
         if unspent_only:
-            raise RefundError(f"None of purchase #{purchase.pk}'s credits are unspent.")
-        raise RefundError(f"Refund between 1 and {remaining:,} credits of purchase #{purchase.pk}.")
+            raise RefundError(
+                gettext("None of purchase #%(number)s's credits are unspent.")
+                % {"number": purchase.pk}
+            )
+        raise RefundError(
+            gettext("Refund between 1 and %(credits)s credits of purchase #%(number)s.")
+            % {"credits": credit_count(remaining), "number": purchase.pk}
+        )
     if credits > wallet_balance:
         raise RefundError(
-            f"Only {max(wallet_balance, 0):,} of purchase #{purchase.pk}'s credits are unspent; "
-            "refund the unspent part instead."
+            gettext(
+                "Only %(credits)s of purchase #%(number)s's credits are unspent; "
+                "refund the unspent part instead."
+            )
+            % {"credits": credit_count(max(wallet_balance, 0)), "number": purchase.pk}
         )
     _refund_locked(purchase=purchase, credits=credits, actor=actor)
     return purchase
@@ -169,10 +182,12 @@ def purchase_refund_unspent(*, actor: Actor) -> list[Purchase]:
     """
     user = actor.user
     if user is None or balance_of(user) <= 0:
-        raise RefundError("You have no unspent credits to refund.")
+        raise RefundError(gettext("You have no unspent credits to refund."))
     candidates = list(refundable_purchases(user=user).values_list("pk", flat=True))
     if not candidates:
-        raise RefundError("Your credits did not come from a card purchase that can be refunded.")
+        raise RefundError(
+            gettext("Your credits did not come from a card purchase that can be refunded.")
+        )
     refunded: list[tuple[Purchase, int]] = []
     failed: list[tuple[int, str]] = []
     for purchase_id in candidates:
@@ -184,7 +199,7 @@ def purchase_refund_unspent(*, actor: Actor) -> list[Purchase]:
             continue
         except DatabaseError:
             logger.exception("Refund of purchase %s failed in the database", purchase_id)
-            failed.append((purchase_id, "It could not be completed right now."))
+            failed.append((purchase_id, gettext("It could not be completed right now.")))
             break
         if done is None:
             break  # the wallet is empty: nothing more to refund
@@ -198,7 +213,7 @@ def purchase_refund_unspent(*, actor: Actor) -> list[Purchase]:
             )
         raise RefundError(message)
     if not refunded:
-        raise RefundError("You have no unspent credits to refund.")
+        raise RefundError(gettext("You have no unspent credits to refund."))
     return [purchase for purchase, _ in refunded]
 
 
@@ -211,14 +226,26 @@ def _refund_outcome_message(
         credits = sum(part for _, part in refunded)
         numbers = ", ".join(f"#{purchase.pk}" for purchase, _ in refunded)
         parts.append(
-            f"{credits:,} credits ({dollars(credits)}) are on their way back to your card "
-            f"(purchase {numbers}). Card refunds take 5 to 10 days to appear."
+            ngettext(
+                "%(credits)s credit (%(amount)s) is on its way back to your card "
+                "(purchase %(numbers)s). Card refunds take 5 to 10 days to appear.",
+                "%(credits)s credits (%(amount)s) are on their way back to your card "
+                "(purchase %(numbers)s). Card refunds take 5 to 10 days to appear.",
+                credits,
+            )
+            % {"credits": credit_count(credits), "amount": dollars(credits), "numbers": numbers}
         )
-    parts += [f"The refund of purchase #{pk} failed: {message}" for pk, message in failed]
+    parts += [
+        gettext("The refund of purchase #%(number)s failed: %(reason)s")
+        % {"number": pk, "reason": message}
+        for pk, message in failed
+    ]
     parts.append(
-        "The credits not refunded are still in your account; try again later."
+        gettext("The credits not refunded are still in your account; try again later.")
         if refunded
-        else "Nothing was refunded: your credits are still in your account. Try again later."
+        else gettext(
+            "Nothing was refunded: your credits are still in your account. Try again later."
+        )
     )
     return " ".join(parts)
 

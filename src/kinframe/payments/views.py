@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
@@ -44,7 +45,7 @@ def sandbox_checkout(request: HttpRequest, session_id: str) -> HttpResponse:
             if result.paid:
                 return redirect(purchase.success_url or "/")
             form = SandboxCardForm()  # drop the submitted number from memory and from the page
-            decline, status = result.message, 402
+            decline, status = gettext(result.message) if result.message else "", 402
     return TemplateResponse(
         request,
         "payments/sandbox_checkout.html",

@@ -18,6 +18,8 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -35,16 +37,24 @@ from kinframe.photos.selectors import photos_sent_by
 
 #: What closing an account keeps, and why; the close page shows it before anyone confirms.
 KEPT_AFTER_CLOSING = (
-    "The photos you sent, who they went to and what the facility decided, kept for the facility's "
-    "retention period because facilities must keep records of what reaches the people they hold.",
-    "Your name and username on those records, so the facility's records stay complete.",
-    "Your credit purchases and ledger, kept for seven years as tax and card rules require "
-    "(only the card's brand and last four digits; we never had the card number).",
+    _(
+        "The photos you sent, who they went to and what the facility decided, kept for the "
+        "facility's retention period because facilities must keep records of what reaches the "
+        "people they hold."
+    ),
+    _("Your name and username on those records, so the facility's records stay complete."),
+    _(
+        "Your credit purchases and ledger, kept for seven years as tax and card rules require "
+        "(only the card's brand and last four digits; we never had the card number)."
+    ),
 )
 DELETED_AFTER_CLOSING = (
-    "Your email addresses, mobile number and password: nobody can sign in as you or contact you.",
-    "Your connections, which end; photos still waiting for review are refunded.",
-    "Your notification settings.",
+    _(
+        "Your email addresses, mobile number and password: nobody can sign in as you or "
+        "contact you."
+    ),
+    _("Your connections, which end; photos still waiting for review are refunded."),
+    _("Your notification settings."),
 )
 
 
@@ -165,9 +175,11 @@ def account_close(*, actor: Actor) -> None:
     refund fails: the person must not lose money by closing."""
     user = actor.user
     if user is None or not user.is_active:
-        raise AccountCloseError("This account is already closed.")
+        raise AccountCloseError(gettext("This account is already closed."))
     if Photo.objects.filter(sender=user, status=Photo.Status.RECEIVED).exists():
-        raise AccountCloseError("A photo you sent is still being prepared; try again in a minute.")
+        raise AccountCloseError(
+            gettext("A photo you sent is still being prepared; try again in a minute.")
+        )
     _refund_unspent(actor)
     # Ending the connections refunds photos still waiting for review into the wallet, so those
     # credits go back to the card in a second pass rather than staying in a closed account.
@@ -186,7 +198,8 @@ def _refund_unspent(actor: Actor) -> None:
             purchase_refund_unspent(actor=actor)
         except RefundError as exc:
             raise AccountCloseError(
-                f"{exc} Your account is still open; try again later or contact us."
+                gettext("%(reason)s Your account is still open; try again later or contact us.")
+                % {"reason": exc}
             ) from exc
 
 

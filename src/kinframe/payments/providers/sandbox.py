@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django.views.decorators.debug import sensitive_variables
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
 
@@ -49,8 +50,10 @@ if TYPE_CHECKING:
     from kinframe.payments.webhooks import WebhookResult
 
 SIGNATURE_HEADER = "Kinframe-Sandbox-Signature"
-DECLINED = "Your card was declined."
-BUSY = "The payment could not be completed right now. Nothing was charged; try again."
+# Stored in English (as a real processor words them) and translated when shown: see
+# ``payments.views.sandbox_checkout`` and the purchase pages ({% translate purchase.failure_message %}).
+DECLINED = gettext_noop("Your card was declined.")
+BUSY = gettext_noop("The payment could not be completed right now. Nothing was charged; try again.")
 # The card page closes this long after the purchase opened, a little before the daily limit stops
 # counting the checkout.
 CHECKOUT_PAYABLE_FOR = OPEN_CHECKOUT_WINDOW - timedelta(minutes=5)
@@ -65,11 +68,11 @@ TEST_CARD_OUTCOMES: dict[str, tuple[str, str] | None] = {
     "378282246310005": None,
     "6011111111111117": None,
     "4000000000000002": ("card_declined", DECLINED),
-    "4000000000009995": ("insufficient_funds", "Your card has insufficient funds."),
-    "4000000000000069": ("expired_card", "Your card has expired."),
-    "4000000000000127": ("incorrect_cvc", "Your card's security code is incorrect."),
+    "4000000000009995": ("insufficient_funds", gettext_noop("Your card has insufficient funds.")),
+    "4000000000000069": ("expired_card", gettext_noop("Your card has expired.")),
+    "4000000000000127": ("incorrect_cvc", gettext_noop("Your card's security code is incorrect.")),
 }
-NOT_A_TEST_CARD = (
+NOT_A_TEST_CARD = gettext_noop(
     "Your card was declined. This is test mode: use a test card such as 4242 4242 4242 4242."
 )
 

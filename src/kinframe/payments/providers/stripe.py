@@ -14,6 +14,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 
 from kinframe.payments.outcomes import OutcomeKind, PaymentOutcome, ProviderNotice
@@ -36,9 +37,14 @@ from .base import (
 # Stripe accepts a session expiry between 30 minutes and 24 hours; a short one keeps abandoned
 # checkouts from holding the daily limit for long.
 CHECKOUT_EXPIRES_SECONDS = 31 * 60
-UNAVAILABLE = "The card processor could not be reached. Nothing was charged; please try again."
-REFUND_UNAVAILABLE = "The card processor could not make the refund right now."
-EXPIRED = "The checkout expired before it was paid."
+# Worded in English here and translated where raised, for the person who reads them.
+UNAVAILABLE = gettext_noop(
+    "The card processor could not be reached. Nothing was charged; please try again."
+)
+REFUND_UNAVAILABLE = gettext_noop("The card processor could not make the refund right now.")
+# Stored as the purchase's failure message; the purchase pages translate it when shown.
+EXPIRED = gettext_noop("The checkout expired before it was paid.")
+PAYMENT_FAILED = gettext_noop("The payment failed.")
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -153,7 +159,7 @@ class StripeProvider(PaymentProvider):
                 params, {"idempotency_key": f"kinframe-checkout-{purchase.pk}"}
             )
         except stripe.StripeError as exc:
-            raise ProviderError(UNAVAILABLE) from exc
+            raise ProviderError(gettext(UNAVAILABLE)) from exc
         session_data = session.to_dict()
         return CheckoutStart(
             session_data["id"],
@@ -224,7 +230,7 @@ class StripeProvider(PaymentProvider):
                 OutcomeKind.FAILED,
                 purchase_id,
                 payment_id=obj.id,
-                message=(error.message if error else None) or "The payment failed.",
+                message=(error.message if error else None) or PAYMENT_FAILED,
             )
         if isinstance(obj, _Charge):
             return PaymentOutcome(
@@ -274,7 +280,7 @@ class StripeProvider(PaymentProvider):
                 {"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as exc:
-            message = getattr(exc, "user_message", None) or REFUND_UNAVAILABLE
+            message = getattr(exc, "user_message", None) or gettext(REFUND_UNAVAILABLE)
             raise ProviderError(message) from exc
         return refund.id
 

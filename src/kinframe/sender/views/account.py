@@ -9,6 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kinframe.credits.selectors import balance_of
@@ -26,7 +28,7 @@ from ..access import SenderRequest, verified_sender_required
 
 class CloseForm(forms.Form):
     password = forms.CharField(
-        label="Your password, to confirm", widget=forms.PasswordInput, strip=False
+        label=_("Your password, to confirm"), widget=forms.PasswordInput, strip=False
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -36,7 +38,7 @@ class CloseForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password.")
+            raise forms.ValidationError(gettext("That is not your password."))
         return password
 
 
@@ -83,5 +85,5 @@ def account_close_view(request: SenderRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("sender:account_data")
     logout(request)
-    messages.success(request, "Your account is closed. Thank you for using Kinframe.")
+    messages.success(request, gettext("Your account is closed. Thank you for using Kinframe."))
     return redirect("sender:landing")

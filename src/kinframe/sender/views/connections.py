@@ -8,6 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kinframe.connections.models import Connection
@@ -34,11 +36,12 @@ from ..access import SenderRequest, verified_sender_required
 class SearchForm(forms.Form):
     facility = forms.ModelChoiceField(
         queryset=searchable_facilities(),
-        empty_label="Choose a facility",
-        error_messages={"required": "Choose the facility where the person is held."},
+        label=_("Facility"),
+        empty_label=_("Choose a facility"),
+        error_messages={"required": _("Choose the facility where the person is held.")},
     )
     q = forms.CharField(
-        label="Name or inmate number",
+        label=_("Name or inmate number"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
@@ -50,7 +53,7 @@ class RequestForm(forms.Form):
     relationship = forms.CharField(
         max_length=RELATIONSHIP_MAX_LENGTH,
         required=False,
-        help_text="Optional, e.g. mother, friend",
+        help_text=_("Optional, e.g. mother, friend"),
     )
     # Carried along so a refused request shows the same search again.
     facility = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -68,14 +71,19 @@ def _search_page(request: HttpRequest, params, *, status: int = 200) -> Template
         )
         if not query:
             results = None
-            hint = "Type a name or an inmate number."
+            hint = gettext("Type a name or an inmate number.")
         elif not results and len(query) < SEARCH_MIN_LENGTH:
-            hint = (
-                f"Type at least {SEARCH_MIN_LENGTH} letters of a name, or the full inmate number."
-            )
+            hint = gettext(
+                "Type at least %(count)s letters of a name, or the full inmate number."
+            ) % {"count": SEARCH_MIN_LENGTH}
     refusals = send_refusals(sender=request.user, inmates=results or [])
     for person in results or []:
         person.restriction = refusals.get(person.pk)  # type: ignore[attr-defined]
+        known = getattr(person, "connection_status", None)
+        if known in Connection.Status.values:
+            # The status in the reader's language (the template falls back to the raw value).
+            label = Connection.Status(known).label
+            person.connection_status_label = label  # type: ignore[attr-defined]
     return TemplateResponse(
         request,
         "sender/connections/search.html",
@@ -107,14 +115,16 @@ def request_connection(request: SenderRequest) -> HttpResponse:
     """Ask to connect with one person found by the search."""
     form = RequestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "That request was incomplete. Search for the person again.")
+        messages.error(
+            request, gettext("That request was incomplete. Search for the person again.")
+        )
         return _search_page(request, None, status=400)
     inmate = Inmate.objects.filter(pk=form.cleaned_data["inmate"]).first()
     search_params = {
         key: form.cleaned_data[key] for key in ("facility", "q") if form.cleaned_data[key]
     }
     if inmate is None:
-        messages.error(request, "We could not find that person. Search again.")
+        messages.error(request, gettext("We could not find that person. Search again."))
         return _search_page(request, search_params, status=404)
     try:
         connection = connection_request(
@@ -125,8 +135,11 @@ def request_connection(request: SenderRequest) -> HttpResponse:
         return _search_page(request, search_params, status=409)
     messages.success(
         request,
-        f"Request sent to {connection.inmate.full_name}. "
-        "They will answer at the facility's kiosk; we'll email you when they do.",
+        gettext(
+            "Request sent to %(name)s. "
+            "They will answer at the facility's kiosk; we'll email you when they do."
+        )
+        % {"name": connection.inmate.full_name},
     )
     return redirect("sender:connections")
 
@@ -158,7 +171,8 @@ def end_connection(request: SenderRequest, connection_id: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("sender:connections")
     if was_request:
-        messages.success(request, f"Your request to {connection.inmate.full_name} is withdrawn.")
+        message = gettext("Your request to %(name)s is withdrawn.")
     else:
-        messages.success(request, f"You are no longer connected to {connection.inmate.full_name}.")
+        message = gettext("You are no longer connected to %(name)s.")
+    messages.success(request, message % {"name": connection.inmate.full_name})
     return redirect("sender:connections")

@@ -12,13 +12,15 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from kinframe.credits.models import LedgerEntry
 from kinframe.credits.selectors import balance_of, statement
 from kinframe.keyset import keyset_page
 from kinframe.payments.errors import PurchaseError, RefundError
-from kinframe.payments.limits import PurchaseLimits, dollars
+from kinframe.payments.limits import PurchaseLimits, credit_count, dollars
 from kinframe.payments.models import Purchase
 from kinframe.payments.providers import get_provider
 from kinframe.payments.purchases import purchase_checkout, purchase_create
@@ -30,13 +32,19 @@ from ..access import SenderRequest, verified_sender_required
 STATEMENT_PAGE_SIZE = 50
 
 
+def _pack_label(credits: int) -> str:
+    return ngettext(
+        "%(credits)s credit · %(amount)s", "%(credits)s credits · %(amount)s", credits
+    ) % {"credits": credit_count(credits), "amount": dollars(credits)}
+
+
 class BuyCreditsForm(forms.Form):
     """Which pack, or how many credits. Whether the amount is allowed is the purchase service's
     decision (``PurchaseLimits``); the form only reads the limits for its hints."""
 
-    pack = forms.ChoiceField(label="How many credits?", widget=forms.RadioSelect)
+    pack = forms.ChoiceField(label=_("How many credits?"), widget=forms.RadioSelect)
     custom_credits = forms.IntegerField(
-        label="Custom amount (credits)",
+        label=_("Custom amount (credits)"),
         required=False,
         widget=forms.NumberInput(attrs={"data-testid": "custom-credits", "inputmode": "numeric"}),
     )
@@ -45,12 +53,15 @@ class BuyCreditsForm(forms.Form):
         super().__init__(*args, **kwargs)
         limits = PurchaseLimits.current()
         self.fields["pack"].choices = [
-            *((str(n), f"{n:,} credits · {dollars(n)}") for n in settings.CREDITS_PACKS),
-            ("custom", "Another amount"),
+            *((str(n), _pack_label(n)) for n in settings.CREDITS_PACKS),
+            ("custom", gettext("Another amount")),
         ]
         self.fields["pack"].initial = str(settings.CREDITS_PACKS[0])
         custom = self.fields["custom_credits"]
-        custom.help_text = f"{limits.minimum:,} to {limits.maximum:,} credits."
+        custom.help_text = gettext("%(minimum)s to %(maximum)s credits.") % {
+            "minimum": credit_count(limits.minimum),
+            "maximum": credit_count(limits.maximum),
+        }
         custom.widget.attrs.update({"min": limits.minimum, "max": limits.maximum})
 
     def clean(self):
@@ -61,7 +72,7 @@ class BuyCreditsForm(forms.Form):
             data["credits"] = data["custom_credits"]
         elif pack == "custom":
             if data.get("custom_credits") is None:
-                self.add_error("custom_credits", "Enter how many credits you want to buy.")
+                self.add_error("custom_credits", gettext("Enter how many credits you want to buy."))
                 return data
             data["credits"] = data["custom_credits"]
         elif pack:
@@ -74,16 +85,19 @@ def _entry_description(entry: LedgerEntry) -> str:
     if entry.photo_id and entry.photo:
         recipient = entry.photo.inmate.full_name
         if entry.kind == LedgerEntry.Kind.PHOTO_CHARGE:
-            return f"Photo to {recipient}"
-        return f"Refund: photo to {recipient} ({entry.photo.get_status_display()})"
+            return gettext("Photo to %(name)s") % {"name": recipient}
+        return gettext("Refund: photo to %(name)s (%(status)s)") % {
+            "name": recipient,
+            "status": entry.photo.get_status_display(),
+        }
     if entry.purchase_id and entry.purchase:
         card = entry.purchase.card_label
         if entry.kind == LedgerEntry.Kind.PURCHASE:
-            return f"Bought with {card}"
+            return gettext("Bought with %(card)s") % {"card": card}
         if entry.kind == LedgerEntry.Kind.PURCHASE_REFUND:
-            return f"Refunded to {card}"
+            return gettext("Refunded to %(card)s") % {"card": card}
         if entry.kind == LedgerEntry.Kind.CHARGEBACK:
-            return f"Disputed payment on {card}"
+            return gettext("Disputed payment on %(card)s") % {"card": card}
     return entry.memo or entry.get_kind_display()
 
 
@@ -175,8 +189,14 @@ def refund(request: SenderRequest) -> HttpResponse:
         refunded = balance - balance_of(request.user)
         messages.success(
             request,
-            f"{refunded:,} credits ({dollars(refunded)}) are on their way back to your card. "
-            "Card refunds take 5 to 10 days to appear.",
+            ngettext(
+                "%(credits)s credit (%(amount)s) is on its way back to your card. "
+                "Card refunds take 5 to 10 days to appear.",
+                "%(credits)s credits (%(amount)s) are on their way back to your card. "
+                "Card refunds take 5 to 10 days to appear.",
+                refunded,
+            )
+            % {"credits": credit_count(refunded), "amount": dollars(refunded)},
         )
         return redirect("sender:credits")
     return TemplateResponse(

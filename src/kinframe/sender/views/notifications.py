@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -26,12 +28,12 @@ from ..access import SenderRequest, verified_sender_required
 
 class PreferencesForm(forms.Form):
     channels = forms.ChoiceField(
-        label="Tell me about connections and photos by",
+        label=_("Tell me about connections and photos by"),
         choices=NotificationPreference.Channels.choices,
         widget=forms.RadioSelect,
     )
     low_balance = forms.BooleanField(
-        label="Remind me when my balance falls below the price of two photos", required=False
+        label=_("Remind me when my balance falls below the price of two photos"), required=False
     )
 
 
@@ -43,7 +45,7 @@ def preferences(request: SenderRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         notification_preference_set(actor=request.actor, **form.cleaned_data)
-        messages.success(request, "Saved. Receipts always come, whatever you choose.")
+        messages.success(request, gettext("Saved. Receipts always come, whatever you choose."))
         return redirect("sender:notifications")
     return TemplateResponse(
         request,

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kinframe.connections.models import Connection
@@ -120,9 +122,9 @@ def _send(request: SenderRequest, connection: Connection) -> HttpResponse:
     try:
         uploads = request.FILES.getlist("photos")
     except MultiPartParserError:
-        return refuse("The upload did not arrive complete. Please try again.", 400)
+        return refuse(gettext("The upload did not arrive complete. Please try again."), 400)
     if not uploads:
-        return refuse("Choose at least one photo to send.", 400)
+        return refuse(gettext("Choose at least one photo to send."), 400)
     if request.POST.get("confirm") != "1":
         warnings = _warnings_for(connection, uploads)
         if warnings:
@@ -135,9 +137,14 @@ def _send(request: SenderRequest, connection: Connection) -> HttpResponse:
     except InsufficientCredits:
         total = len(uploads) * connection.inmate.facility.photo_price
         return refuse(
-            f"Sending {len(uploads)} photo{'s' if len(uploads) != 1 else ''} costs {total} "
-            f"credits but your balance is {balance_of(request.user)}. Buy credits to continue; "
-            "nothing was charged.",
+            ngettext(
+                "Sending %(count)s photo costs %(total)s credits but your balance is "
+                "%(balance)s. Buy credits to continue; nothing was charged.",
+                "Sending %(count)s photos costs %(total)s credits but your balance is "
+                "%(balance)s. Buy credits to continue; nothing was charged.",
+                len(uploads),
+            )
+            % {"count": len(uploads), "total": total, "balance": balance_of(request.user)},
             402,
         )
     except PhotoSendError as exc:
@@ -150,7 +157,12 @@ def _send(request: SenderRequest, connection: Connection) -> HttpResponse:
     charged = sum(photo.price for photo in photos)
     messages.success(
         request,
-        f"{len(photos)} photo{'s' if len(photos) != 1 else ''} sent, {charged} credits charged.",
+        ngettext(
+            "%(count)s photo sent, %(charged)s credits charged.",
+            "%(count)s photos sent, %(charged)s credits charged.",
+            len(photos),
+        )
+        % {"count": len(photos), "charged": charged},
     )
     url = reverse("sender:photos")
     if _wants_json(request):
@@ -178,7 +190,7 @@ def _warning_data(warnings: list[SendWarning]) -> list[dict]:
     ]
 
 
-WARNING_MESSAGE = (
+WARNING_MESSAGE = _(
     "The facility is likely to refuse some of these photos. Nothing was charged: "
     "remove them, or send anyway."
 )
@@ -188,7 +200,7 @@ def _warn(request: SenderRequest, connection: Connection, warnings) -> HttpRespo
     """Nothing was kept or charged: say which files and why, and let the sender decide."""
     if _wants_json(request):
         return JsonResponse(
-            {"ok": False, "message": WARNING_MESSAGE, "warnings": _warning_data(warnings)},
+            {"ok": False, "message": str(WARNING_MESSAGE), "warnings": _warning_data(warnings)},
             status=409,
         )
     return _send_page(request, connection, status=409, warnings=warnings)
@@ -208,7 +220,7 @@ def photo_send_check(request: SenderRequest, connection_id: int) -> JsonResponse
         uploads = request.FILES.getlist("photos")
     except MultiPartParserError:
         return JsonResponse(
-            {"warnings": [], "message": "The upload did not arrive complete."}, status=400
+            {"warnings": [], "message": gettext("The upload did not arrive complete.")}, status=400
         )
     return JsonResponse({"warnings": _warning_data(_warnings_for(connection, uploads))})
 
@@ -228,14 +240,23 @@ def photo_appeal(request: SenderRequest, public_id) -> HttpResponse:
     except InsufficientCredits:
         messages.error(
             request,
-            f"An appeal costs {photo.price} credits and your balance is "
-            f"{balance_of(request.user)}. Buy credits to appeal; nothing was charged.",
+            gettext(
+                "An appeal costs %(price)s credits and your balance is %(balance)s. "
+                "Buy credits to appeal; nothing was charged."
+            )
+            % {"price": photo.price, "balance": balance_of(request.user)},
         )
     else:
         messages.success(
             request,
-            f"Appeal sent; {photo.price} credits charged. Another reviewer will look at the photo; "
-            "if they keep the rejection you get the credits back.",
+            ngettext(
+                "Appeal sent; %(price)s credit charged. Another reviewer will look at the photo; "
+                "if they keep the rejection you get the credit back.",
+                "Appeal sent; %(price)s credits charged. Another reviewer will look at the photo; "
+                "if they keep the rejection you get the credits back.",
+                photo.price,
+            )
+            % {"price": photo.price},
         )
     return redirect("sender:photos")
 
@@ -282,5 +303,13 @@ def photo_withdraw_view(request: SenderRequest, public_id) -> HttpResponse:
     except PermissionError as exc:  # pragma: no cover - _own_photo already checked
         raise Http404 from exc
     else:
-        messages.success(request, f"Photo withdrawn; {photo.price} credits refunded.")
+        messages.success(
+            request,
+            ngettext(
+                "Photo withdrawn; %(price)s credit refunded.",
+                "Photo withdrawn; %(price)s credits refunded.",
+                photo.price,
+            )
+            % {"price": photo.price},
+        )
     return redirect("sender:photos")

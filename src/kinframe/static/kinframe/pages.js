@@ -22,6 +22,7 @@
     var slot = container && container.querySelector(".form-error");
     if (!slot) return;
     var xhr = event.detail && event.detail.xhr;
-    slot.textContent = (xhr && xhr.responseText) || "Something went wrong; reload the page.";
+    // The fallback sentence is the page's, in the reader's language (base.html's <body data-msg-error>).
+    slot.textContent = (xhr && xhr.responseText) || document.body.getAttribute("data-msg-error") || "";
   });
 })();

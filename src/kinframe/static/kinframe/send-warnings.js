@@ -3,6 +3,7 @@
  * "Remove" for each. The sender may also tick "Send anyway"; the real send re-checks on the
  * server unless that box is ticked, so a send never skips the warning.
  */
+// Its words come from the page (_send_warnings.html's data-msg-*), in the reader's language.
 (function () {
   "use strict";
   var box = document.getElementById("send-warnings");
@@ -40,11 +41,11 @@
       name.textContent = w.filename;
       item.appendChild(name);
       item.appendChild(document.createTextNode(": " + w.label + "."));
-      if (w.rule) item.appendChild(document.createTextNode(" The facility's rule: \u201c" + w.rule + "\u201d"));
+      if (w.rule) item.appendChild(document.createTextNode(" " + (box.getAttribute("data-msg-rule") || "").replace("{rule}", function () { return w.rule; })));
       var remove = document.createElement("button");
       remove.type = "button";
       remove.className = "button small secondary";
-      remove.textContent = "Remove";
+      remove.textContent = box.getAttribute("data-msg-remove") || "";
       remove.setAttribute("data-testid", "send-warning-remove");
       remove.addEventListener("click", function () { removeFile(w.filename); });
       item.appendChild(document.createTextNode(" "));

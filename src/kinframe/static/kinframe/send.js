@@ -17,6 +17,7 @@
   var previews = document.getElementById("send-previews");
   var total = document.getElementById("total-price");
   var count = document.getElementById("photo-count");
+  var countWord = document.getElementById("photo-word");
   var low = document.querySelector("[data-testid=low-balance]");
   var errorBox = document.getElementById("send-js-error");
   var progressBox = document.getElementById("send-progress");
@@ -27,11 +28,20 @@
   var max = parseInt(form.dataset.max, 10) || 10;
   var maxBytes = parseInt(form.dataset.maxBytes, 10) || 25 * 1024 * 1024;
   var maxPixels = parseInt(form.dataset.maxPixels, 10) || 100000000;
-  var formats = form.dataset.formats || "JPEG, PNG, WebP, HEIC or GIF";
+  var formats = form.dataset.formats || "";
   var HEAD_BYTES = 512 * 1024; // enough for a JPEG's EXIF and ICC segments before its frame header
   var objectUrls = [];
   var checking = Promise.resolve([]); // the refusals for the files currently chosen
   var generation = 0;
+
+  // Every sentence comes from the page (send.html's data-msg-*), in the reader's language; this
+  // script only fills in the {name} placeholders.
+  function say(name, values) {
+    var text = form.getAttribute("data-msg-" + name) || "";
+    return text.replace(/\{(\w+)\}/g, function (whole, key) {
+      return values && Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
 
   function showError(message) {
     errorBox.textContent = message;
@@ -115,21 +125,28 @@
 
   // Resolves to {format, refusal}: refusal is the sentence to show, or "" when the file may go.
   function check(file) {
-    var notAPhoto = "This file is not a photo we can accept. Send a " + formats + " of at most " + megabytes(maxBytes) + ".";
-    if (file.size === 0) return Promise.resolve({ format: null, refusal: "This file is empty. Send a " + formats + " of at most " + megabytes(maxBytes) + "." });
+    var limit = { formats: formats, limit: megabytes(maxBytes) };
+    var notAPhoto = say("not-a-photo", limit);
+    if (file.size === 0) return Promise.resolve({ format: null, refusal: say("empty", limit) });
     if (file.size > maxBytes) {
-      return Promise.resolve({ format: null, refusal: "This file is too large (" + megabytes(file.size) + "). Send a " + formats + " of at most " + megabytes(maxBytes) + "." });
+      return Promise.resolve({
+        format: null,
+        refusal: say("too-large", { formats: formats, limit: megabytes(maxBytes), size: megabytes(file.size) }),
+      });
     }
     return readHead(file).then(function (head) {
       var fmt = sniff(head);
       if (!fmt) return { format: null, refusal: notAPhoto };
       var size = dimensions(fmt, head);
       if (size && size[0] * size[1] > maxPixels) {
-        return { format: fmt, refusal: "This photo has too many pixels (" + size[0] + " x " + size[1] + "). Send a photo of at most " + maxPixels / 1000000 + " megapixels." };
+        return {
+          format: fmt,
+          refusal: say("too-many-pixels", { width: size[0], height: size[1], megapixels: maxPixels / 1000000 }),
+        };
       }
       return { format: fmt, refusal: "" };
     }, function () {
-      return { format: null, refusal: "This file could not be read on this device. Choose it again, or choose another photo." };
+      return { format: null, refusal: say("unreadable") };
     });
   }
 
@@ -138,9 +155,9 @@
     box.className = "thumb no-preview";
     box.setAttribute("data-testid", "no-preview");
     var badge = document.createElement("strong");
-    badge.textContent = format === "heif" ? "HEIC photo" : "No preview";
+    badge.textContent = format === "heif" ? say("heic") : say("no-preview");
     var note = document.createElement("small");
-    note.textContent = format === "heif" ? "No preview on this device; it will still be sent." : "";
+    note.textContent = format === "heif" ? say("heic-note") : "";
     box.appendChild(badge);
     if (note.textContent) box.appendChild(note);
     return box;
@@ -160,7 +177,7 @@
       item.className = "refused";
       var box = document.createElement("span");
       box.className = "thumb no-preview";
-      box.textContent = "Cannot be sent";
+      box.textContent = say("refused");
       item.appendChild(box);
     } else if (result.format === "heif" || !result.format) {
       item.appendChild(placeholder(file, result.format)); // Chromium and Firefox cannot show HEIC
@@ -180,7 +197,7 @@
 
   function refusalText(refused) {
     var lines = refused.map(function (r) { return r.name + ": " + r.refusal; });
-    var again = refused.length === 1 ? "Choose your photos again without it." : "Choose your photos again without them.";
+    var again = refused.length === 1 ? say("again-one") : say("again-other");
     return lines.join("\n") + "\n" + again;
   }
 
@@ -192,9 +209,10 @@
     var sum = files.length * price;
     total.textContent = String(sum);
     count.textContent = String(files.length);
+    if (countWord) countWord.textContent = countWord.getAttribute(files.length === 1 ? "data-one" : "data-other") || "";
     var tooLow = files.length ? sum > balance : balance < price;
     if (low) low.hidden = !tooLow;
-    showError(files.length > max ? "You can send at most " + max + " photos at once; you chose " + files.length + "." : "");
+    showError(files.length > max ? say("too-many", { max: max, count: files.length }) : "");
     var mine = ++generation;
     checking = Promise.all(files.map(check)).then(function (results) {
       var refused = [];
@@ -241,12 +259,12 @@
         showError(data.message);
         if (xhr.status === 402 && low) low.hidden = false;
       } else {
-        showError("The photos could not be sent (error " + xhr.status + "). Nothing was charged; please try again.");
+        showError(say("failed", { status: xhr.status }));
       }
     });
     xhr.addEventListener("error", function () {
       finish();
-      showError("The connection was lost while uploading. Nothing was charged; please try again.");
+      showError(say("lost"));
     });
     xhr.send(new FormData(form));
   }
@@ -257,7 +275,7 @@
     if (!window.FormData || !window.XMLHttpRequest || !window.Promise) return; // plain post
     event.preventDefault();
     if (!input.files || !input.files.length) {
-      showError("Choose at least one photo to send.");
+      showError(say("choose"));
       return;
     }
     if (input.files.length > max) { update(); return; }
