@@ -34,6 +34,18 @@ class AccountLanguageMiddleware:
         return self.get_response(request)
 
 
+def activate_account_language_on_login(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` receiver: the rest of the sign-in request speaks the person's language.
+
+    The middleware above ran while the visitor was anonymous, so without this the "Signed in as"
+    message (rendered in this request) would come in the browser's language, not the account's.
+    """
+    chosen = supported_language(getattr(user, "language", ""))
+    if chosen and request is not None:
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = chosen
+
+
 class AdminSecondFactorMiddleware:
     """Operators use a second factor for the Django admin, as staff do for the console.
 
