@@ -306,3 +306,26 @@ def test_security_keys_are_counted_in_the_right_plural(language, one, two):
     with translation.override(language):
         assert translation.ngettext(singular, plural, 1) % {"count": 1} == one
         assert translation.ngettext(singular, plural, 2) % {"count": 2} == two
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "sentence"),
+    [
+        ("en", "Too many requests", "Be patient, you are sending too many requests."),
+        ("es", "Demasiadas solicitudes", "Por favor, espere un momento"),
+    ],
+)
+def test_the_too_many_requests_page_reads_in_the_accounts_language(
+    client, settings, language, title, sentence
+):
+    settings.ACCOUNT_RATE_LIMITS = {"change_phone": "1/m/user"}
+    user = UserFactory(username="lola", language=language, phone=PHONE, phone_verified=True)
+    client.force_login(user)
+    client.post(reverse("account_change_phone"), {"phone": "+14155558888", "action_add": "1"})
+    response = client.post(
+        reverse("account_change_phone"), {"phone": "+14155557777", "action_add": "1"}
+    )
+    assert response.status_code == 429
+    page = text(response)
+    assert title in page
+    assert sentence in page
