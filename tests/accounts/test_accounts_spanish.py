@@ -25,8 +25,22 @@ pytestmark = pytest.mark.django_db
 ES = {"HTTP_ACCEPT_LANGUAGE": "es"}
 
 
+ENGLISH_WORDS = frozenset(
+    "the your you sign password email phone mobile number change enter code verify account "
+    "address add remove security key keys recovery authenticator please forgot".split()
+)
+
+
 def text(response) -> str:
     return response.content.decode()
+
+
+def english_left(response) -> set[str]:
+    """English words in the page's own content (the header and footer are other pages' too)."""
+    main = re.search(r"(?s)<main\b.*?</main>", text(response)).group(0)
+    main = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", main)
+    words = re.findall(r"[A-Za-z]+", re.sub(r"<[^>]+>", " ", main))
+    return {word for word in words if word.lower() in ENGLISH_WORDS}
 
 
 def spanish_signup(client, **fields):
@@ -76,6 +90,36 @@ def test_the_sign_in_lockout_reads_spanish(client, settings):
             reverse("account_login"), {"login": "lola", "password": "a wrong guess"}, **ES
         )
     assert "Demasiados intentos fallidos" in text(response)
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["account_signup", "account_login", "account_reset_password", "account_reset_password_done"],
+)
+def test_no_english_is_left_on_the_entrance_pages(client, url_name):
+    response = client.get(reverse(url_name), **ES)
+    assert response.status_code == 200
+    assert english_left(response) == set()
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "account_email",
+        "account_change_password",
+        "account_change_phone",
+        "mfa_index",
+        "mfa_list_webauthn",
+        "account_reauthenticate",
+        "account_logout",
+    ],
+)
+def test_no_english_is_left_on_the_settings_pages_of_a_spanish_account(client, url_name):
+    user = UserFactory(username="lola", language="es", phone=PHONE, phone_verified=True)
+    client.force_login(user)
+    response = client.get(reverse(url_name), follow=True)
+    assert response.status_code == 200
+    assert english_left(response) == set()
 
 
 # --- Sign-up errors -------------------------------------------------------------------------------------
@@ -279,14 +323,14 @@ def test_staff_enrolment_pages_read_spanish(client, settings, facility):
     staff.save(update_fields=["language"])
     client.force_login(staff)
     page = text(client.get(reverse("mfa_enrolment_required")))
-    assert "Pida un enlace de activación al administrador de su centro" in page
+    assert "Pida un enlace de registro al administrador de su centro" in page
     _link, token = enrolment_link_issue(actor=SYSTEM, user=staff)
     page = text(client.get(reverse("mfa_enrolment_link", args=[token])))
     assert f"Inició sesión como <strong>{staff.username}</strong>." in page
     client.post(reverse("mfa_enrolment_link", args=[token]))
     used = client.post(reverse("mfa_enrolment_link", args=[token]))
     assert used.status_code == 400
-    assert "Este enlace de activación ya se usó." in text(used)
+    assert "Este enlace de registro ya se usó." in text(used)
 
 
 # --- Plural forms --------------------------------------------------------------------------------------
