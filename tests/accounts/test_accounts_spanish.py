@@ -26,8 +26,32 @@ ES = {"HTTP_ACCEPT_LANGUAGE": "es"}
 
 
 ENGLISH_WORDS = frozenset(
-    "the your you sign password email phone mobile number change enter code verify account "
-    "address add remove security key keys recovery authenticator please forgot".split()
+    [
+        "the",
+        "your",
+        "you",
+        "sign",
+        "password",
+        "email",
+        "phone",
+        "mobile",
+        "number",
+        "change",
+        "enter",
+        "code",
+        "verify",
+        "account",
+        "address",
+        "add",
+        "remove",
+        "security",
+        "key",
+        "keys",
+        "recovery",
+        "authenticator",
+        "please",
+        "forgot",
+    ]
 )
 
 
