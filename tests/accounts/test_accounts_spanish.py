@@ -9,6 +9,7 @@ These need the compiled Spanish catalog (``kinframe compilemessages``).
 import re
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core import mail
 from django.urls import reverse
 from django.utils import translation
@@ -272,6 +273,41 @@ def test_signing_in_greets_a_spanish_account_in_spanish(client):
         follow=True,
     )
     assert "Ha iniciado sesión exitosamente como lola." in text(response)
+
+
+def test_the_second_factor_step_of_a_sign_in_speaks_the_accounts_language(client, facility):
+    staff = StaffFactory(facility=facility)
+    staff.language = "es"
+    staff.save(update_fields=["language"])
+    TOTP.activate(staff, generate_totp_secret())
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    response = client.post(
+        reverse("account_login"),
+        {"login": staff.username, "password": FACTORY_PASSWORD},
+        follow=True,
+        **en,
+    )
+    assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
+    assert "Su cuenta está protegida con autenticación de doble factor." in text(response)
+
+    # Choosing English on the way switches the rest of the sign-in to English.
+    client.post(reverse("language_set"), {"language": "en"}, **en)
+    page = text(client.get(reverse("mfa_authenticate"), **en))
+    assert "Your account is protected by two-factor authentication." in page
+
+
+def test_an_unverified_spanish_account_gets_the_code_page_in_spanish(client):
+    UserFactory(username="lola", language="es", verified=False)
+    response = client.post(
+        reverse("account_login"),
+        {"login": "lola", "password": FACTORY_PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    page = text(response)
+    assert "Escriba el código que le enviamos por correo electrónico" in page
+    assert "Verifique su correo electrónico o su número de celular para continuar." in page
+    assert "Su código de verificación:" in latest_email("lola@example.com")
 
 
 def test_a_password_reset_email_goes_in_the_accounts_language(client):

@@ -25,6 +25,7 @@ from kinframe.languages import supported_language
 from kinframe.notify.sms import SmsError, send_sms
 
 from .lockout import login_lockout_key
+from .middleware import remember_login_language
 from .models import User
 from .phones import PhoneField, normalize_phone, try_normalize_phone
 from .services import user_set_phone, user_verify_phone
@@ -110,6 +111,11 @@ class AccountAdapter(DefaultAccountAdapter):
         if language and language != settings.LANGUAGE_CODE and not user.language:
             user.language = language
         return super().save_user(request, user, form, commit=commit)
+
+    def pre_login(self, request, user, **kwargs: Any):
+        """The code pages and the second-factor page of a sign-in speak the account's language."""
+        remember_login_language(request, user)
+        return super().pre_login(request, user, **kwargs)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Account emails go in the recipient's chosen language, else the page's.

@@ -23,6 +23,7 @@ from kinframe.languages import supported_language
 
 from .access import signed_in_user
 from .mfa import enrolment_blocked, open_enrolment
+from .middleware import PENDING_LOGIN_LANGUAGE_KEY
 from .services import EnrolmentLinkError, enrolment_link_redeem, user_language_set
 
 
@@ -53,6 +54,8 @@ def language_set(request: HttpRequest) -> HttpResponse:
         return HttpResponse(_("Choose one of the languages offered."), status=400)
     if request.user.is_authenticated:
         user_language_set(actor=Actor.for_user(signed_in_user(request)), language=language)
+    else:
+        request.session.pop(PENDING_LOGIN_LANGUAGE_KEY, None)  # the switch wins over the account's
     return language_response(request, language, fallback="/")
 
 
