@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -35,8 +36,12 @@ class AccountLanguageMiddleware:
         user = request.user
         if user.is_authenticated:
             chosen = supported_language(user.language)
-        else:
+        elif settings.SESSION_COOKIE_NAME in request.COOKIES:
+            # Only a visitor with a session can be half-way through a sign-in; reading the session
+            # of anyone else would mark every anonymous response "Vary: Cookie".
             chosen = supported_language(request.session.get(PENDING_LOGIN_LANGUAGE_KEY))
+        else:
+            chosen = None
         if chosen:
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
