@@ -216,6 +216,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # one-time link from a facility admin or an operator (accounts.services.enrolment_link_issue),
 # valid MFA_ENROLMENT_LINK_HOURS.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_FORMS = {  # only to give the security key's name field a translated label
+    "add_webauthn": "kinframe.accounts.forms.AddWebAuthnForm",
+    "edit_webauthn": "kinframe.accounts.forms.EditWebAuthnForm",
+}
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # `make run` serves plain http://127.0.0.1
 MFA_TOTP_ISSUER = SITE_NAME

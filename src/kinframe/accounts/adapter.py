@@ -16,12 +16,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
+from kinframe.languages import supported_language
 from kinframe.notify.sms import SmsError, send_sms
 
 from .lockout import login_lockout_key
+from .middleware import remember_login_language
 from .models import User
 from .phones import PhoneField, normalize_phone, try_normalize_phone
 from .services import user_set_phone, user_verify_phone
@@ -32,7 +36,7 @@ logger = logging.getLogger(__name__)
 class AccountAdapter(DefaultAccountAdapter):
     # --- Mobile numbers ------------------------------------------------------------------------------
     def phone_form_field(self, **kwargs: Any) -> PhoneField:
-        kwargs["label"] = "Mobile number"
+        kwargs["label"] = _("Mobile number")
         return PhoneField(**kwargs)
 
     def clean_phone(self, phone: str) -> str:
@@ -56,20 +60,27 @@ class AccountAdapter(DefaultAccountAdapter):
         return User.objects.filter(phone=normalized).first()
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs: Any) -> None:
+        # In the language of the page that asked for the code (a sign-up in Spanish reads Spanish).
         self._send_sms(
             phone,
-            f"{settings.SITE_NAME} code: {code}. It expires in 15 minutes. "
-            "Nobody from Kinframe will ask you for it.",
+            _(
+                "%(site_name)s code: %(code)s. It expires in 15 minutes. "
+                "Nobody from %(site_name)s will ask you for it."
+            )
+            % {"site_name": settings.SITE_NAME, "code": code},
         )
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         # Enumeration prevention: the sign-up page says "code sent" either way, and the owner of
-        # the number learns that somebody tried it.
-        self._send_sms(
-            phone,
-            f"Someone tried to create a {settings.SITE_NAME} account with this number, "
-            "which already has one. If it was you, sign in or reset your password instead.",
-        )
+        # the number learns that somebody tried it, in the owner's language if they chose one.
+        owner = self.get_user_by_phone(phone)
+        language = supported_language(owner.language if owner else "") or translation.get_language()
+        with translation.override(language):
+            body = _(
+                "Someone tried to create a %(site_name)s account with this number, which already "
+                "has one. If it was you, sign in or reset your password instead."
+            ) % {"site_name": settings.SITE_NAME}
+        self._send_sms(phone, body)
 
     def _send_sms(self, phone: str, body: str) -> None:
         """A refused text (bad number, provider down) is a message on the page, never a 500."""
@@ -81,9 +92,45 @@ class AccountAdapter(DefaultAccountAdapter):
             if request is not None:
                 messages.error(
                     request,
-                    f"We could not send a text to {phone}. Check the number, or ask for a new "
-                    "code in a minute.",
+                    _(
+                        "We could not send a text to %(phone)s. Check the number, or ask for a "
+                        "new code in a minute."
+                    )
+                    % {"phone": phone},
                 )
+
+    # --- Language ------------------------------------------------------------------------------------
+    def save_user(self, request, user, form, commit: bool = True):
+        """A sender who signs up while reading Spanish keeps Spanish: their notices come in it too.
+
+        The page's language (the cookie, else the browser's Accept-Language) is stored only when it
+        is not the default; a blank ``language`` already means English unless the browser asks
+        for another.
+        """
+        language = supported_language(translation.get_language())
+        if language and language != settings.LANGUAGE_CODE and not user.language:
+            user.language = language
+        return super().save_user(request, user, form, commit=commit)
+
+    def pre_login(self, request, user, **kwargs: Any):
+        """The code pages and the second-factor page of a sign-in speak the account's language."""
+        remember_login_language(request, user)
+        return super().pre_login(request, user, **kwargs)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Account emails go in the recipient's chosen language, else the page's.
+
+        A password reset asked for from an English browser still reaches a Spanish reader in Spanish.
+        """
+        recipient = context.get("user") or self._user_by_email(email)
+        language = supported_language(getattr(recipient, "language", ""))
+        with translation.override(language or translation.get_language()):
+            super().send_mail(template_prefix, email, context)
+
+    @staticmethod
+    def _user_by_email(email: str) -> User | None:
+        address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+        return address.user if address is not None else None
 
     def get_login_redirect_url(self, request) -> str:
         """Staff go to their console and operators to the admin; senders to their home page."""

@@ -1,11 +1,18 @@
-"""The sign-up form: username, password, and an email address and/or a mobile number."""
+"""The sign-up form: username, password, and an email address and/or a mobile number.
+
+Also the security-key forms: allauth leaves their name field without a label of its own, so
+Django's "Name" (not translatable) would show; here it is marked for translation.
+"""
 
 from __future__ import annotations
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.mfa.webauthn.forms import AddWebAuthnForm as AllauthAddWebAuthnForm
+from allauth.mfa.webauthn.forms import EditWebAuthnForm as AllauthEditWebAuthnForm
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-NO_CONTACT = "Give an email address or a mobile number (or both), so we can send you a code."
+NO_CONTACT = _("Give an email address or a mobile number (or both), so we can send you a code.")
 
 
 class SignupForm(AllauthSignupForm):
@@ -18,10 +25,10 @@ class SignupForm(AllauthSignupForm):
     def __init__(self, *args, **kwargs) -> None:
         kwargs["email_required"] = False
         super().__init__(*args, **kwargs)
-        self.fields["email"].label = "Email"
-        self.fields["email"].help_text = "An email address, a mobile number, or both."
+        self.fields["email"].label = _("Email")
+        self.fields["email"].help_text = _("An email address, a mobile number, or both.")
         self.fields["phone"].required = False
-        self.fields["phone"].help_text = "We text a code to it. US numbers need no +1."
+        self.fields["phone"].help_text = _("We text a code to it. US numbers need no +1.")
 
     def clean(self) -> dict:
         cleaned_data = super().clean()
@@ -32,3 +39,15 @@ class SignupForm(AllauthSignupForm):
         ):
             raise forms.ValidationError(NO_CONTACT, code="no_contact")
         return cleaned_data
+
+
+class AddWebAuthnForm(AllauthAddWebAuthnForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")
+
+
+class EditWebAuthnForm(AllauthEditWebAuthnForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")

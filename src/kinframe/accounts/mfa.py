@@ -20,6 +20,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from kinframe.facilities.models import StaffMembership
 
@@ -141,5 +142,5 @@ def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
     if session_passed_second_factor(request):
         return None
     logout(request)
-    messages.info(request, "Sign in again with your second factor.")
+    messages.info(request, _("Sign in again with your second factor."))
     return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")

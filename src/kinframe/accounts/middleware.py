@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -15,12 +16,17 @@ from .mfa import (
     second_factor_redirect,
 )
 
+# A sign-in that passed the password but still has a step to go (a code by email or text, the
+# second factor) is not signed in yet; the account's language is kept here for those pages.
+PENDING_LOGIN_LANGUAGE_KEY = "kinframe_login_language"
+
 
 class AccountLanguageMiddleware:
     """A signed-in person's chosen language wins over the cookie and the browser.
 
     Runs after ``LocaleMiddleware`` (cookie, then Accept-Language) and authentication: a sender who
-    chose Spanish on a phone gets Spanish on a borrowed laptop too.
+    chose Spanish on a phone gets Spanish on a borrowed laptop too, from the code pages of the
+    sign-in on (``remember_login_language``).
     """
 
     def __init__(self, get_response):
@@ -28,10 +34,43 @@ class AccountLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and (chosen := supported_language(user.language)):
+        if user.is_authenticated:
+            chosen = supported_language(user.language)
+        elif settings.SESSION_COOKIE_NAME in request.COOKIES:
+            # Only a visitor with a session can be half-way through a sign-in; reading the session
+            # of anyone else would mark every anonymous response "Vary: Cookie".
+            chosen = supported_language(request.session.get(PENDING_LOGIN_LANGUAGE_KEY))
+        else:
+            chosen = None
+        if chosen:
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
         return self.get_response(request)
+
+
+def remember_login_language(request: HttpRequest, user) -> None:
+    """At a sign-in's first step (the password was right): speak the account's language from here.
+
+    Only the account's holder gets this far, so showing their language reveals nothing. The
+    language switch clears it for an anonymous visitor (``views.language_set``).
+    """
+    chosen = supported_language(getattr(user, "language", ""))
+    if chosen:
+        request.session[PENDING_LOGIN_LANGUAGE_KEY] = chosen
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = chosen
+
+
+def activate_account_language_on_login(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` receiver: the rest of the sign-in request speaks the person's language.
+
+    The middleware above ran while the visitor was anonymous, so without this the "Signed in as"
+    message (rendered in this request) would come in the browser's language, not the account's.
+    """
+    chosen = supported_language(getattr(user, "language", ""))
+    if chosen and request is not None:
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = chosen
 
 
 class AdminSecondFactorMiddleware:

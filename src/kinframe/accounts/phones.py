@@ -5,9 +5,10 @@ from __future__ import annotations
 import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT_REGION = "US"
-INVALID_PHONE = "Enter a valid mobile number, e.g. (415) 555-2671 or +44 20 7183 8750."
+INVALID_PHONE = _("Enter a valid mobile number, e.g. (415) 555-2671 or +44 20 7183 8750.")
 
 
 def normalize_phone(value: str, *, region: str = DEFAULT_REGION) -> str:
@@ -36,7 +37,7 @@ class PhoneField(forms.CharField):
     """A mobile number typed any common way, cleaned to E.164."""
 
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("label", "Mobile number")
+        kwargs.setdefault("label", _("Mobile number"))
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault(
             "widget",

@@ -8,12 +8,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
 from kinframe.facilities.models import Facility, StaffMembership
-from kinframe.languages import supported_language
+from kinframe.languages import language_of, supported_language
 
 from .models import EnrolmentLink, User
 from .phones import normalize_phone
@@ -73,9 +75,15 @@ class EnrolmentLinkError(Exception):
     """A link that cannot be issued or used; ``str()`` is the message for the person."""
 
 
-INVALID_LINK = "This enrolment link is not valid. Ask your facility admin for a new one."
-USED_LINK = "This enrolment link has been used already. Ask your facility admin for a new one."
-EXPIRED_LINK = "This enrolment link has expired. Ask your facility admin for a new one."
+INVALID_LINK = gettext_lazy(
+    "This enrolment link is not valid. Ask your facility admin for a new one."
+)
+USED_LINK = gettext_lazy(
+    "This enrolment link has been used already. Ask your facility admin for a new one."
+)
+EXPIRED_LINK = gettext_lazy(
+    "This enrolment link has expired. Ask your facility admin for a new one."
+)
 
 
 def enrolment_token_hash(token: str) -> str:
@@ -109,9 +117,9 @@ def enrolment_link_issue(
     """
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not locked.is_active:
-        raise EnrolmentLinkError("This account is switched off.")
+        raise EnrolmentLinkError(_("This account is switched off."))
     if not _may_issue(actor, locked, facility):
-        raise EnrolmentLinkError("You may not issue an enrolment link for this person.")
+        raise EnrolmentLinkError(_("You may not issue an enrolment link for this person."))
     now = timezone.now()
     EnrolmentLink.objects.filter(user=locked, used_at__isnull=True, expires_at__gt=now).update(
         expires_at=now
@@ -182,12 +190,13 @@ def _notify_added(user_id: int, facility_id: int, new_account: bool) -> None:
     user = User.objects.get(pk=user_id)
     facility = Facility.objects.get(pk=facility_id)
     if user.email:
-        send_email(
-            to=user.email,
-            subject=f"You were added to {facility.name}'s staff",
-            template="staff_added",
-            context={"user": user, "facility": facility, "new_account": new_account},
-        )
+        with translation.override(language_of(user)):
+            send_email(
+                to=user.email,
+                subject=_("You were added to %(facility)s's staff") % {"facility": facility.name},
+                template="staff_added",
+                context={"user": user, "facility": facility, "new_account": new_account},
+            )
 
 
 @transaction.atomic
@@ -201,9 +210,9 @@ def staff_member_add(*, actor: Actor, facility: Facility, email: str, role: str)
     _require_facility_admin(actor, facility)
     email = (email or "").strip()
     if "@" not in email or len(email) > 254:
-        raise StaffChangeError("Enter the person's email address.")
+        raise StaffChangeError(_("Enter the person's email address."))
     if role not in StaffMembership.Role.values:
-        raise StaffChangeError("Choose a role.")
+        raise StaffChangeError(_("Choose a role."))
     user = User.objects.filter(email__iexact=email).order_by("pk").first()
     new_account = user is None
     if user is None:
@@ -211,14 +220,16 @@ def staff_member_add(*, actor: Actor, facility: Facility, email: str, role: str)
         user.set_unusable_password()
         user.save()
     elif user.is_superuser:
-        raise StaffChangeError("That is an operator's account.")
+        raise StaffChangeError(_("That is an operator's account."))
     elif user.connections.exists():
-        raise StaffChangeError("That email belongs to a sender's account; staff need their own.")
+        raise StaffChangeError(_("That email belongs to a sender's account; staff need their own."))
     membership, created = StaffMembership.objects.get_or_create(
         user=user, facility=facility, defaults={"role": role}
     )
     if not created:
-        raise StaffChangeError(f"{user.get_username()} already works here.")
+        raise StaffChangeError(
+            _("%(username)s already works here.") % {"username": user.get_username()}
+        )
     audit_log(
         "staff.added",
         actor=actor,
@@ -242,7 +253,7 @@ def _locked_member(actor: Actor, facility: Facility, member: StaffMembership | i
     if locked is None:
         raise PermissionError("That person does not work at this facility.")
     if actor.user is not None and locked.user_id == actor.user.pk:
-        raise StaffChangeError("Ask another admin to change your own role or remove you.")
+        raise StaffChangeError(_("Ask another admin to change your own role or remove you."))
     return locked
 
 
@@ -253,7 +264,7 @@ def staff_member_change_role(
     """Change a colleague's role at ``facility`` (never one's own, so a facility keeps an admin)."""
     membership = _locked_member(actor, facility, member)
     if role not in StaffMembership.Role.values:
-        raise StaffChangeError("Choose a role.")
+        raise StaffChangeError(_("Choose a role."))
     if membership.role == role:
         return membership
     was = membership.role

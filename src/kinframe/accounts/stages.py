@@ -10,8 +10,9 @@ from __future__ import annotations
 from allauth.account import stages
 from allauth.account.models import EmailAddress
 from django.contrib import messages
+from django.utils.translation import gettext_lazy as _
 
-UNVERIFIED_MESSAGE = "Verify your email address or mobile number to continue."
+UNVERIFIED_MESSAGE = _("Verify your email address or mobile number to continue.")
 
 
 def has_verified_contact(user) -> bool:

@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kinframe.audit.actors import Actor
@@ -22,6 +23,7 @@ from kinframe.languages import supported_language
 
 from .access import signed_in_user
 from .mfa import enrolment_blocked, open_enrolment
+from .middleware import PENDING_LOGIN_LANGUAGE_KEY
 from .services import EnrolmentLinkError, enrolment_link_redeem, user_language_set
 
 
@@ -49,9 +51,11 @@ def language_set(request: HttpRequest) -> HttpResponse:
     """Switch the site's language; a signed-in person keeps it on their account (and notices)."""
     language = supported_language(request.POST.get("language"))
     if language is None:
-        return HttpResponse("Choose one of the languages offered.", status=400)
+        return HttpResponse(_("Choose one of the languages offered."), status=400)
     if request.user.is_authenticated:
         user_language_set(actor=Actor.for_user(signed_in_user(request)), language=language)
+    else:
+        request.session.pop(PENDING_LOGIN_LANGUAGE_KEY, None)  # the switch wins over the account's
     return language_response(request, language, fallback="/")
 
 
@@ -79,6 +83,6 @@ def enrolment_link(request: HttpRequest, token: str) -> HttpResponse:
     open_enrolment(request)
     messages.success(
         request,
-        "Set up an authenticator app or a security key now; this page stays open 30 minutes.",
+        _("Set up an authenticator app or a security key now; this page stays open 30 minutes."),
     )
     return redirect("mfa_index")
