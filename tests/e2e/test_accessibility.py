@@ -104,6 +104,7 @@ class Auditor:
         self.page = self.context.new_page()
         self.language = language
         self.found: dict[str, list[dict]] = {}
+        self.wrong_language: list[str] = []  # pages not served in the browser's language
 
     def audit(self, path: str, expect_status: int = 200) -> None:
         response = self.page.goto(path)
@@ -116,6 +117,9 @@ class Auditor:
         self.page.wait_for_load_state()
         parts = urlsplit(self.page.url)
         url = parts.path + (f"?{parts.query}" if parts.query else "")
+        lang = self.page.evaluate("document.documentElement.lang")
+        if not lang.startswith(self.language):
+            self.wrong_language.append(f"{url}: lang={lang!r}")
         problems = violations(self.page)
         if problems:
             self.found[f"{url} ({self.language})"] = problems
@@ -150,6 +154,7 @@ def assert_clean(*people: Auditor) -> None:
     found: dict[str, list[dict]] = {}
     for person in people:
         found.update(person.found)
+        assert person.wrong_language == [], person.wrong_language
     assert not found, "axe found serious or critical violations:\n" + report(found)
 
 
