@@ -26,6 +26,7 @@ from allauth.account.utils import user_pk_to_url_str
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.urls import reverse
+from playwright.sync_api import expect
 from tests.actors import as_staff
 from tests.console.test_console_permissions import ACCESS, URLS, World
 from tests.factories import (
@@ -57,6 +58,7 @@ ADMIN, REVIEWER, INVESTIGATOR = (
 )
 add_site_pages = import_module("kinframe.content.migrations.0002_default_pages").add_pages
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+PHOTOS = Path(__file__).resolve().parents[1] / "fixtures" / "photos"
 LANGUAGES = ["en", "es"]
 COUNTED = {"serious", "critical"}
 #: Console URLs that answer GET with something other than a page: files, and the review page's
@@ -274,6 +276,18 @@ def test_pages_for_a_signed_in_sender(language, auditors, facility):
         "/accounts/logout/",
     ):
         person.audit(path)
+    # The send page with two photos chosen (their previews), one of them not a photo, then sent.
+    person.page.goto(f"/photos/send/{connection.pk}/")
+    person.page.get_by_test_id("photo-input").set_input_files(
+        [str(PHOTOS / "Canon_40D.jpg"), str(PHOTOS / "corrupted.jpg")]
+    )
+    person.page.wait_for_timeout(300)
+    person.check()
+    person.page.get_by_test_id("photo-input").set_input_files(str(PHOTOS / "Canon_40D.jpg"))
+    person.page.get_by_test_id("send-button").click()
+    expect(person.page.locator(".message-success")).to_contain_text("1 photo sent")
+    person.check()
+
     person.page.goto("/credits/")
     person.page.get_by_test_id("pack-500").click()
     person.page.get_by_test_id("buy").click()
@@ -369,6 +383,14 @@ def test_console_pages_for_each_role(language, auditors):
                 seen.add(name)
         people.append(desk)
     assert seen == set(pages)
+
+    # A decision on the review grid: the card becomes a notice with an undo button.
+    admin = people[0]
+    admin.page.goto(pages["review_queue"])
+    admin.page.wait_for_timeout(450)  # a photo must be on screen a moment before a decision
+    admin.page.get_by_test_id("review-card").get_by_test_id("approve-button").click()
+    expect(admin.page.get_by_test_id("review-notice")).to_be_visible()
+    admin.check()
 
     # A reviewer without a second factor: asked for a link, then setting one up with it.
     reviewer = people[1]
