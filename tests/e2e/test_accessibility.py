@@ -214,6 +214,7 @@ def test_pages_for_people_not_signed_in(language, auditors, facility):
         "/accounts/signup/",
         "/accounts/password/reset/",
         "/accounts/password/reset/done/",
+        "/accounts/inactive/",
     ):
         visitor.audit(path)
     key = default_token_generator.make_token(user)
@@ -312,6 +313,7 @@ def test_pages_for_a_signed_in_sender(language, auditors, facility):
     person.page.locator("main form button[type=submit]").first.click()
     person.page.wait_for_url("**/accounts/2fa/totp/activate/")
     person.check()  # the QR code and the code to type
+    person.audit("/accounts/2fa/webauthn/add/")  # a security key or passkey
     person.audit("/search/?q=Cruz", expect_status=400)  # no facility chosen: the form's error
     assert_clean(person)
 
@@ -339,7 +341,10 @@ def test_kiosk_pages(language, auditors, facility):
     kiosk.page.goto(f"/kiosk/enrol/?code={code}")
     kiosk.page.get_by_test_id("kiosk-enrol-submit").click()
     kiosk.page.wait_for_url("**/kiosk/sign-in/")
-    kiosk.check()
+    kiosk.check()  # the letters pad, for the number
+    kiosk.page.get_by_test_id("pad-letters").locator("[data-key=enter]").click()
+    expect(kiosk.page.get_by_test_id("pad-digits")).to_be_visible()
+    kiosk.check()  # the digits pad, for the PIN
     kiosk.page.locator("input[name=number]").fill(person.number)
     kiosk.page.locator("input[name=pin]").fill("0000")
     kiosk.page.get_by_test_id("kiosk-sign-in").click()
