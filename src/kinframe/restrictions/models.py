@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class InForceQuerySet(models.QuerySet):
@@ -60,9 +62,9 @@ class Block(Restriction):
     """
 
     class Scope(models.TextChoices):
-        PERSON = "person", "one person"
-        FACILITY = "facility", "this facility"
-        AGENCY = "agency", "the whole agency (no-contact order)"
+        PERSON = "person", _("one person")
+        FACILITY = "facility", _("this facility")
+        AGENCY = "agency", _("the whole agency (no-contact order)")
 
     agency = models.ForeignKey("facilities.Agency", on_delete=models.PROTECT, related_name="+")
     facility = models.ForeignKey(
@@ -145,7 +147,7 @@ class WatchlistEntry(models.Model):
     def describe(self) -> str:
         parts = [self.name, self.email, self.phone]
         if self.inmate is not None:
-            parts.append(f"person #{self.inmate.number}")
+            parts.append(gettext("person #%(number)s") % {"number": self.inmate.number})
         return ", ".join(p for p in parts if p)
 
 
