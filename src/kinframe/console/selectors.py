@@ -39,7 +39,7 @@ from kinframe.facilities.models import (
     StaffMembership,
 )
 from kinframe.photos.models import Appeal, Photo, PhotoFlag, PhotoView
-from kinframe.restrictions.models import WatchlistMatch
+from kinframe.restrictions.models import Block, Suspension, WatchlistMatch
 
 
 def _pending_count() -> Coalesce:
@@ -319,6 +319,16 @@ def audit_target_labels(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
                 "name": connection.inmate.full_name,
                 "number": connection.inmate.number,
             }
+    if pks := ids.get(Block._meta.label_lower):
+        for block in Block.objects.filter(pk__in=pks).select_related("sender"):
+            labels[(Block._meta.label_lower, str(block.pk))] = gettext(
+                "%(sender)s blocked from %(scope)s"
+            ) % {"sender": block.sender.get_username(), "scope": block.get_scope_display()}
+    if pks := ids.get(Suspension._meta.label_lower):
+        for suspension in Suspension.objects.filter(pk__in=pks).select_related("inmate"):
+            labels[(Suspension._meta.label_lower, str(suspension.pk))] = gettext(
+                "Photos to %(name)s (#%(number)s) suspended"
+            ) % {"name": suspension.inmate.full_name, "number": suspension.inmate.number}
     if pks := ids.get(Facility._meta.label_lower):
         for facility in Facility.objects.filter(pk__in=pks):
             labels[(Facility._meta.label_lower, str(facility.pk))] = (

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -154,6 +154,14 @@ class WatchlistEntry(models.Model):
 class WatchlistMatch(models.Model):
     """A photo whose sender or recipient matched a watch-list entry when it was sent."""
 
+    #: What each ``matched_on`` code reads as on the console (the code stays in the row).
+    MATCHED_ON_LABELS = {
+        "person": pgettext_lazy("watch-list match", "person"),
+        "email": pgettext_lazy("watch-list match", "email"),
+        "phone": pgettext_lazy("watch-list match", "phone"),
+        "name": pgettext_lazy("watch-list match", "name"),
+    }
+
     photo = models.ForeignKey(
         "photos.Photo", on_delete=models.CASCADE, related_name="watchlist_matches"
     )
@@ -170,3 +178,7 @@ class WatchlistMatch(models.Model):
 
     def __str__(self) -> str:
         return f"photo {self.photo_id} matched entry {self.entry_id} on {self.matched_on}"
+
+    @property
+    def matched_on_label(self) -> str:
+        return str(self.MATCHED_ON_LABELS.get(self.matched_on, self.matched_on))
