@@ -2,18 +2,19 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
     """One recorded action. Written by the services in the same transaction as the change."""
 
     class ActorKind(models.TextChoices):
-        SENDER = "sender"
-        INMATE = "inmate"
-        STAFF = "staff"
-        OPERATOR = "operator"
-        SYSTEM = "system"
-        API_CLIENT = "api_client"
+        SENDER = "sender", _("Sender")
+        INMATE = "inmate", _("Inmate")
+        STAFF = "staff", _("Staff")
+        OPERATOR = "operator", _("Operator")
+        SYSTEM = "system", _("System")
+        API_CLIENT = "api_client", _("Api Client")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(

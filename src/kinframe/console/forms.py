@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from kinframe.facilities.services import REVIEW_TARGET_RANGE
 from kinframe.photos.models import Photo, PhotoFlag
 
 
 class PhotoFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *Photo.Status.choices], required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *Photo.Status.choices], required=False
+    )
     q = forms.CharField(
-        label="Inmate number or sender",
+        label=_("Inmate number or sender"),
         required=False,
         max_length=150,
         widget=forms.TextInput(attrs={"type": "search", "data-testid": "photo-search"}),
     )
     flag = forms.ChoiceField(
-        choices=[("", "Any or no flag"), *PhotoFlag.Kind.choices],
+        label=_("Flag"),
+        choices=[("", _("Any or no flag")), *PhotoFlag.Kind.choices],
         required=False,
         widget=forms.Select(attrs={"data-testid": "flag-filter"}),
     )
@@ -25,18 +29,18 @@ class PhotoFilterForm(forms.Form):
 
 class FacilitySettingsForm(forms.Form):
     photos_enabled = forms.BooleanField(
-        label="Families can send photos to people held here",
+        label=_("Families can send photos to people held here"),
         required=False,
         widget=forms.CheckboxInput(attrs={"data-testid": "photos-enabled"}),
     )
     photo_price = forms.IntegerField(
-        label="Price of one photo (credits; 1 credit = 1 cent)",
+        label=_("Price of one photo (credits; 1 credit = 1 cent)"),
         min_value=1,
         max_value=100_000,
         widget=forms.NumberInput(attrs={"data-testid": "photo-price", "step": 1}),
     )
     review_target_minutes = forms.IntegerField(
-        label="Review target (minutes a photo should wait at most)",
+        label=_("Review target (minutes a photo should wait at most)"),
         min_value=REVIEW_TARGET_RANGE[0],
         max_value=REVIEW_TARGET_RANGE[1],
         required=False,  # left empty: unchanged
@@ -46,17 +50,17 @@ class FacilitySettingsForm(forms.Form):
 
 class RejectionReasonForm(forms.Form):
     label = forms.CharField(
-        label="Label (what reviewers pick)",
+        label=_("Label (what reviewers pick)"),
         max_length=100,
         widget=forms.TextInput(attrs={"data-testid": "reason-label"}),
     )
     sender_message = forms.CharField(
-        label="What the sender is told",
+        label=_("What the sender is told"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2, "data-testid": "reason-message"}),
     )
     is_active = forms.BooleanField(
-        label="Offered in the review queue",
+        label=_("Offered in the review queue"),
         required=False,
         initial=True,
         widget=forms.CheckboxInput(attrs={"data-testid": "reason-active"}),

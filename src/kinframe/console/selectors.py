@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kinframe.accounts.models import User
 from kinframe.audit.models import AuditEvent
@@ -38,7 +39,7 @@ from kinframe.facilities.models import (
     StaffMembership,
 )
 from kinframe.photos.models import Appeal, Photo, PhotoFlag, PhotoView
-from kinframe.restrictions.models import WatchlistMatch
+from kinframe.restrictions.models import Block, Suspension, WatchlistMatch
 
 
 def _pending_count() -> Coalesce:
@@ -283,10 +284,11 @@ def facility_audit_events(
 
 
 def _photo_label(photo: Photo) -> str:
-    return (
-        f"Photo to {photo.inmate.full_name} (#{photo.inmate.number}) "
-        f"from {photo.sender.get_username()}"
-    )
+    return gettext("Photo to %(name)s (#%(number)s) from %(sender)s") % {
+        "name": photo.inmate.full_name,
+        "number": photo.inmate.number,
+        "sender": photo.sender.get_username(),
+    }
 
 
 def audit_target_labels(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
@@ -310,10 +312,23 @@ def audit_target_labels(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
             )
     if pks := ids.get(Connection._meta.label_lower):
         for connection in Connection.objects.filter(pk__in=pks).select_related("sender", "inmate"):
-            labels[(Connection._meta.label_lower, str(connection.pk))] = (
-                f"Connection of {connection.sender.get_username()} with "
-                f"{connection.inmate.full_name} (#{connection.inmate.number})"
-            )
+            labels[(Connection._meta.label_lower, str(connection.pk))] = gettext(
+                "Connection of %(sender)s with %(name)s (#%(number)s)"
+            ) % {
+                "sender": connection.sender.get_username(),
+                "name": connection.inmate.full_name,
+                "number": connection.inmate.number,
+            }
+    if pks := ids.get(Block._meta.label_lower):
+        for block in Block.objects.filter(pk__in=pks).select_related("sender"):
+            labels[(Block._meta.label_lower, str(block.pk))] = gettext(
+                "%(sender)s blocked from %(scope)s"
+            ) % {"sender": block.sender.get_username(), "scope": block.get_scope_display()}
+    if pks := ids.get(Suspension._meta.label_lower):
+        for suspension in Suspension.objects.filter(pk__in=pks).select_related("inmate"):
+            labels[(Suspension._meta.label_lower, str(suspension.pk))] = gettext(
+                "Photos to %(name)s (#%(number)s) suspended"
+            ) % {"name": suspension.inmate.full_name, "number": suspension.inmate.number}
     if pks := ids.get(Facility._meta.label_lower):
         for facility in Facility.objects.filter(pk__in=pks):
             labels[(Facility._meta.label_lower, str(facility.pk))] = (

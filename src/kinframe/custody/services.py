@@ -10,6 +10,7 @@ checked by ``tests/test_architecture.py``.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -68,7 +69,9 @@ def inmate_transfer(
     """
     inmate = Inmate.objects.select_for_update().get(pk=inmate.pk)
     if facility.agency_id != inmate.agency_id:
-        raise FacilitySettingsError("A person can only be moved between one agency's facilities.")
+        raise FacilitySettingsError(
+            _("A person can only be moved between one agency's facilities.")
+        )
     previous = inmate.facility
     if previous.pk == facility.pk:
         return inmate
@@ -131,12 +134,12 @@ def inmate_book(
     """
     number, first_name, last_name = number.strip(), first_name.strip(), last_name.strip()
     if facility.agency_id != agency.pk:
-        raise FacilitySettingsError("That facility belongs to another agency.")
+        raise FacilitySettingsError(_("That facility belongs to another agency."))
     if not number or not first_name or not last_name:
-        raise FacilitySettingsError("A booking needs an inmate number, a first and a last name.")
+        raise FacilitySettingsError(_("A booking needs an inmate number, a first and a last name."))
     if len(number) > 32 or len(first_name) > 100 or len(last_name) > 100:
         raise FacilitySettingsError(
-            "Keep the inmate number under 32 and each name under 100 characters."
+            _("Keep the inmate number under 32 and each name under 100 characters.")
         )
     extra = dict(audit_data or {})
     inmate = Inmate.objects.select_for_update().filter(agency=agency, number=number).first()
@@ -193,7 +196,8 @@ def _close_connection(
     waiting for review over it, and audit ``action``."""
     if connection.status not in Connection.OPEN_STATUSES:
         raise ConnectionNotAllowed(
-            f"This connection is already {connection.get_status_display().lower()}."
+            _("This connection is already %(status)s.")
+            % {"status": connection.get_status_display().lower()}
         )
     was = connection.status
     connection.status = status
@@ -222,7 +226,7 @@ def connection_end(*, connection: Connection | int, actor: Actor) -> Connection:
     connection = _locked_connection(connection)
     by_sender = actor.user is not None and connection.sender_id == actor.user.pk
     if not (by_sender or acts_for_inmate(actor, connection.inmate)):
-        raise ConnectionNotAllowed("This connection is not yours.")
+        raise ConnectionNotAllowed(_("This connection is not yours."))
     return _close_connection(
         connection,
         actor=actor,
@@ -242,7 +246,7 @@ def connection_block(*, connection: Connection | int, actor: Actor) -> Connectio
     """
     connection = _locked_connection(connection)
     if not acts_for_inmate(actor, connection.inmate):
-        raise ConnectionNotAllowed("This connection is not yours.")
+        raise ConnectionNotAllowed(_("This connection is not yours."))
     if connection.status == Connection.Status.BLOCKED:
         return connection
     return _close_connection(

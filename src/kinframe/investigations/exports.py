@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -78,15 +79,16 @@ def case_export(
     """
     wanted = list(dict.fromkeys(str(pid) for pid in photo_ids))
     if not wanted:
-        raise CaseExportError("Choose at least one photo to export.")
+        raise CaseExportError(_("Choose at least one photo to export."))
     if len(wanted) > settings.CASE_EXPORT_MAX_PHOTOS:
         raise CaseExportError(
-            f"A case export holds at most {settings.CASE_EXPORT_MAX_PHOTOS} photos."
+            _("A case export holds at most %(count)s photos.")
+            % {"count": settings.CASE_EXPORT_MAX_PHOTOS}
         )
     try:
         ids = [uuid.UUID(pid) for pid in wanted]
     except ValueError:
-        raise CaseExportError("That selection includes something that is not a photo.") from None
+        raise CaseExportError(_("That selection includes something that is not a photo.")) from None
     photos = list(
         Photo.objects.filter(facility__in=list(facilities), public_id__in=ids)
         .select_related("sender", "inmate", "facility", "reviewed_by", "rejection_reason")
@@ -94,7 +96,7 @@ def case_export(
         .order_by("created_at", "id")
     )
     if len(photos) != len(wanted):
-        raise CaseExportError("That selection includes photos this export cannot include.")
+        raise CaseExportError(_("That selection includes photos this export cannot include."))
     now = timezone.now()
     name = f"case-{now:%Y%m%d-%H%M%S}"
     # Handed to the response, which closes it once sent.

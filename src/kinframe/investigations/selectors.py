@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
 from kinframe.audit.labels import action_label
 from kinframe.audit.models import AuditEvent
@@ -109,9 +110,14 @@ class StoryEntry:
 
 def _who_viewed(view: PhotoView) -> str:
     if view.viewer_inmate is not None:
-        return f"{view.viewer_inmate.full_name} (#{view.viewer_inmate.number}), the recipient"
+        return gettext("%(name)s (#%(number)s), the recipient") % {
+            "name": view.viewer_inmate.full_name,
+            "number": view.viewer_inmate.number,
+        }
     user = view.viewer_user
-    return f"{user.get_username()} (staff)" if user is not None else "staff"
+    if user is None:
+        return gettext("staff")
+    return gettext("%(username)s (staff)") % {"username": user.get_username()}
 
 
 def photo_story(*, photo: Photo) -> list[StoryEntry]:
@@ -133,7 +139,7 @@ def photo_story(*, photo: Photo) -> list[StoryEntry]:
                 at=event.created_at,
                 action=event.action,
                 label=action_label(event.action),
-                who=f"{who} ({event.get_actor_kind_display().lower()})"
+                who=f"{who} ({str(event.get_actor_kind_display()).lower()})"
                 if event.actor_kind != AuditEvent.ActorKind.SYSTEM
                 else "Kinframe",
                 details=dict(event.data),
@@ -146,7 +152,7 @@ def photo_story(*, photo: Photo) -> list[StoryEntry]:
                 at=photo.created_at,
                 action="photo.sent",
                 label=action_label("photo.sent"),
-                who=f"{photo.sender.get_username()} (sender)",
+                who=gettext("%(username)s (sender)") % {"username": photo.sender.get_username()},
                 details={"price": photo.price},
             )
         )
@@ -155,7 +161,9 @@ def photo_story(*, photo: Photo) -> list[StoryEntry]:
             StoryEntry(
                 at=view.viewed_at,
                 action="photo.viewed",
-                label="Viewed" if view.variant == "display" else f"Viewed ({view.variant})",
+                label=action_label("photo.viewed")
+                if view.variant == "display"
+                else gettext("Viewed (%(variant)s)") % {"variant": view.variant},
                 who=_who_viewed(view),
                 details={},
                 ip_address=view.ip_address,

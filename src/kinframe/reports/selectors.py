@@ -13,12 +13,15 @@ from datetime import date, timedelta
 from math import ceil
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from kinframe.facilities.models import Facility
 
 from .models import FacilityDay
 
 PERIODS = ("day", "week", "month")
+#: What the report pages call each period.
+PERIOD_NAMES = {"day": _("Day"), "week": _("Week"), "month": _("Month")}
 
 
 def period_start(day: date, period: str) -> date:

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class InForceQuerySet(models.QuerySet):
@@ -60,9 +62,9 @@ class Block(Restriction):
     """
 
     class Scope(models.TextChoices):
-        PERSON = "person", "one person"
-        FACILITY = "facility", "this facility"
-        AGENCY = "agency", "the whole agency (no-contact order)"
+        PERSON = "person", _("one person")
+        FACILITY = "facility", _("this facility")
+        AGENCY = "agency", _("the whole agency (no-contact order)")
 
     agency = models.ForeignKey("facilities.Agency", on_delete=models.PROTECT, related_name="+")
     facility = models.ForeignKey(
@@ -145,12 +147,20 @@ class WatchlistEntry(models.Model):
     def describe(self) -> str:
         parts = [self.name, self.email, self.phone]
         if self.inmate is not None:
-            parts.append(f"person #{self.inmate.number}")
+            parts.append(gettext("person #%(number)s") % {"number": self.inmate.number})
         return ", ".join(p for p in parts if p)
 
 
 class WatchlistMatch(models.Model):
     """A photo whose sender or recipient matched a watch-list entry when it was sent."""
+
+    #: What each ``matched_on`` code reads as on the console (the code stays in the row).
+    MATCHED_ON_LABELS = {
+        "person": pgettext_lazy("watch-list match", "person"),
+        "email": pgettext_lazy("watch-list match", "email"),
+        "phone": pgettext_lazy("watch-list match", "phone"),
+        "name": pgettext_lazy("watch-list match", "name"),
+    }
 
     photo = models.ForeignKey(
         "photos.Photo", on_delete=models.CASCADE, related_name="watchlist_matches"
@@ -168,3 +178,7 @@ class WatchlistMatch(models.Model):
 
     def __str__(self) -> str:
         return f"photo {self.photo_id} matched entry {self.entry_id} on {self.matched_on}"
+
+    @property
+    def matched_on_label(self) -> str:
+        return str(self.MATCHED_ON_LABELS.get(self.matched_on, self.matched_on))

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
 from kinframe.facilities.models import Facility, Inmate
 
@@ -24,7 +25,9 @@ def _until(moment: datetime | None, facility: Facility) -> str:
     if moment is None:
         return ""
     local = timezone.localtime(moment, timezone=_zone(facility))
-    return f" until {date_format(local.date(), 'F j, Y')}"
+    # Translators: a date format (Django's "date" filter letters) for "until <date>".
+    day = date_format(local.date(), pgettext("until date", "F j, Y"))
+    return gettext(" until %(day)s") % {"day": day}
 
 
 def _zone(facility: Facility):
@@ -51,10 +54,10 @@ def block_refusal(*, sender, inmate: Inmate) -> str | None:
     # The longest block decides the date; a block without an end outlasts any other.
     if _blocks_reaching(sender=sender, inmate=inmate).filter(ends_at__isnull=True).exists():
         block.ends_at = None
-    return (
-        f"You cannot contact {inmate.full_name} through Kinframe{_until(block.ends_at, inmate.facility)}. "
+    return gettext(
+        "You cannot contact %(name)s through Kinframe%(until)s. "
         "The facility has restricted your account; nothing has been charged."
-    )
+    ) % {"name": inmate.full_name, "until": _until(block.ends_at, inmate.facility)}
 
 
 def suspension_refusal(*, inmate: Inmate) -> str | None:
@@ -62,10 +65,10 @@ def suspension_refusal(*, inmate: Inmate) -> str | None:
     suspension = Suspension.objects.in_force().filter(inmate=inmate).order_by("-ends_at").first()
     if suspension is None:
         return None
-    return (
-        f"{inmate.full_name} cannot receive photos{_until(suspension.ends_at, inmate.facility)}. "
-        "Nothing has been charged."
-    )
+    return gettext("%(name)s cannot receive photos%(until)s. Nothing has been charged.") % {
+        "name": inmate.full_name,
+        "until": _until(suspension.ends_at, inmate.facility),
+    }
 
 
 def send_refusal(*, sender, inmate: Inmate) -> str | None:

@@ -18,6 +18,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -46,7 +47,7 @@ def _require_admin(actor: Actor, facility: Facility) -> None:
 
 def _check_end(ends_at: datetime | None) -> None:
     if ends_at is not None and ends_at <= timezone.now():
-        raise RestrictionError("The end date must be in the future.")
+        raise RestrictionError(_("The end date must be in the future."))
 
 
 def _refund_waiting(photos, *, actor: Actor) -> int:
@@ -98,15 +99,15 @@ def block_create(
     _require_admin(actor, facility)
     reason = (reason or "").strip()
     if scope not in Block.Scope.values:
-        raise RestrictionError("Choose whom the sender is blocked from.")
+        raise RestrictionError(_("Choose whom the sender is blocked from."))
     if not reason:
-        raise RestrictionError("Give a reason (only staff will see it).")
+        raise RestrictionError(_("Give a reason (only staff will see it)."))
     if sender is None or sender.is_superuser or sender.staff_memberships.exists():
-        raise RestrictionError("That account is not a sender.")
+        raise RestrictionError(_("That account is not a sender."))
     _check_end(ends_at)
     if scope == Block.Scope.PERSON:
         if inmate is None or inmate.facility_id != facility.pk:
-            raise RestrictionError("Choose a person held at this facility.")
+            raise RestrictionError(_("Choose a person held at this facility."))
     else:
         inmate = None
     _lock_connections(sender, _reach(scope, facility=facility, inmate=inmate))
@@ -174,9 +175,9 @@ def suspension_create(
     _require_admin(actor, inmate.facility)
     reason = (reason or "").strip()
     if not reason:
-        raise RestrictionError("Give a reason (only staff will see it).")
+        raise RestrictionError(_("Give a reason (only staff will see it)."))
     if ends_at is None:
-        raise RestrictionError("Choose the date the suspension ends.")
+        raise RestrictionError(_("Choose the date the suspension ends."))
     _check_end(ends_at)
     suspension = Suspension.objects.create(
         agency_id=inmate.agency_id,
@@ -224,9 +225,9 @@ def watchlist_entry_add(
     _require_admin(actor, facility)
     name, email, phone = normalise_name(name or ""), (email or "").strip(), (phone or "").strip()
     if inmate is not None and inmate.agency_id != facility.agency_id:
-        raise RestrictionError("Choose a person held by this agency.")
+        raise RestrictionError(_("Choose a person held by this agency."))
     if not (name or email or phone or inmate):
-        raise RestrictionError("Give a name, an email, a phone number or a person to watch for.")
+        raise RestrictionError(_("Give a name, an email, a phone number or a person to watch for."))
     entry = WatchlistEntry.objects.create(
         agency_id=facility.agency_id,
         facility=facility,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from kinframe.facilities.models import StaffMembership
+from kinframe.languages import language_of
 from kinframe.notify.services import send_email
 
 
@@ -35,9 +38,15 @@ def notify_investigators_of_match(photo_ids: list[int]) -> None:
     for membership in investigators:
         if not membership.user.email:
             continue
-        send_email(
-            to=membership.user.email,
-            subject=f"Watch list: {len(photos)} photo(s) flagged at {facility.name}",
-            template="watchlist_match",
-            context={"facility": facility, "count": len(photos), "links": links},
-        )
+        with translation.override(language_of(membership.user)):  # the investigator's language
+            send_email(
+                to=membership.user.email,
+                subject=ngettext(
+                    "Watch list: %(count)s photo flagged at %(facility)s",
+                    "Watch list: %(count)s photos flagged at %(facility)s",
+                    len(photos),
+                )
+                % {"count": len(photos), "facility": facility.name},
+                template="watchlist_match",
+                context={"facility": facility, "count": len(photos), "links": links},
+            )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.facilities.models import RejectionReason, StaffMembership
@@ -48,7 +49,7 @@ def appeal_decide_view(request: ConsoleRequest, appeal_id: int) -> HttpResponse:
         return render(
             request,
             "console/bad_request.html",
-            {"text": "Choose to deliver the photo or to keep the rejection."},
+            {"text": _("Choose to deliver the photo or to keep the rejection.")},
             status=400,
         )
     try:
@@ -63,9 +64,9 @@ def appeal_decide_view(request: ConsoleRequest, appeal_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            "Appeal granted: the photo is delivered."
+            _("Appeal granted: the photo is delivered.")
             if decision == "grant"
-            else "Rejection confirmed; the sender gets the appeal's credits back.",
+            else _("Rejection confirmed; the sender gets the appeal's credits back."),
         )
     return redirect("console:appeals", code=facility.code)
 
@@ -91,5 +92,5 @@ def photo_reverse(request: ConsoleRequest, public_id) -> HttpResponse:
     except AppealError as error:
         messages.warning(request, str(error))
     else:
-        messages.success(request, "Decision reversed; the audit trail records why.")
+        messages.success(request, _("Decision reversed; the audit trail records why."))
     return redirect("console:photo_detail", code=facility.code, public_id=photo.public_id)

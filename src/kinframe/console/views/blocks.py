@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.accounts.models import User
@@ -57,31 +58,31 @@ def find_sender(text: str) -> User | None:
 
 class BlockForm(forms.Form):
     sender = forms.CharField(
-        label="Sender (username, email or mobile number)", max_length=254, strip=True
+        label=_("Sender (username, email or mobile number)"), max_length=254, strip=True
     )
-    scope = forms.ChoiceField(label="Block them from", choices=Block.Scope.choices)
+    scope = forms.ChoiceField(label=_("Block them from"), choices=Block.Scope.choices)
     inmate = forms.CharField(
-        label="Inmate number (when blocking from one person)", max_length=32, required=False
+        label=_("Inmate number (when blocking from one person)"), max_length=32, required=False
     )
     reason = forms.CharField(
-        label="Reason (staff only; the sender never sees it)",
+        label=_("Reason (staff only; the sender never sees it)"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     ends_on = forms.DateField(
-        label="Ends on (optional)",
+        label=_("Ends on (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 
 class SuspensionForm(forms.Form):
-    inmate = forms.CharField(label="Inmate number", max_length=32)
+    inmate = forms.CharField(label=_("Inmate number"), max_length=32)
     reason = forms.CharField(
-        label="Reason (staff only)", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason (staff only)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     ends_on = forms.DateField(
-        label="Photos resume on", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Photos resume on"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
@@ -120,9 +121,9 @@ def block_new(request: ConsoleRequest) -> HttpResponse:
         sender = find_sender(data["sender"])
         inmate = _held_here(facility, data["inmate"])
         if sender is None:
-            form.add_error("sender", "No single sender has that username, email or number.")
+            form.add_error("sender", _("No single sender has that username, email or number."))
         elif data["scope"] == Block.Scope.PERSON and inmate is None:
-            form.add_error("inmate", "Nobody held here has that inmate number.")
+            form.add_error("inmate", _("Nobody held here has that inmate number."))
         else:
             try:
                 block_create(
@@ -137,7 +138,9 @@ def block_new(request: ConsoleRequest) -> HttpResponse:
             except RestrictionError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"{sender.get_username()} is blocked.")
+                messages.success(
+                    request, _("%(sender)s is blocked.") % {"sender": sender.get_username()}
+                )
                 return redirect("console:blocks", facility.code)
     return _page(request, block_form=form, status=400)
 
@@ -150,7 +153,7 @@ def block_end_view(request: ConsoleRequest, block_id: int) -> HttpResponse:
     if block is None:
         raise Http404("No such block.")
     block_end(actor=request.console.actor, block=block)
-    messages.success(request, "The block is lifted.")
+    messages.success(request, _("The block is lifted."))
     return redirect("console:blocks", facility.code)
 
 
@@ -162,7 +165,7 @@ def suspension_new(request: ConsoleRequest) -> HttpResponse:
     if form.is_valid():
         inmate = _held_here(facility, form.cleaned_data["inmate"])
         if inmate is None:
-            form.add_error("inmate", "Nobody held here has that inmate number.")
+            form.add_error("inmate", _("Nobody held here has that inmate number."))
         else:
             try:
                 suspension_create(
@@ -174,7 +177,9 @@ def suspension_new(request: ConsoleRequest) -> HttpResponse:
             except RestrictionError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"Photos to {inmate.full_name} are suspended.")
+                messages.success(
+                    request, _("Photos to %(name)s are suspended.") % {"name": inmate.full_name}
+                )
                 return redirect("console:blocks", facility.code)
     return _page(request, suspension_form=form, status=400)
 
@@ -187,5 +192,5 @@ def suspension_end_view(request: ConsoleRequest, suspension_id: int) -> HttpResp
     if suspension is None:
         raise Http404("No such suspension.")
     suspension_end(actor=request.console.actor, suspension=suspension)
-    messages.success(request, "The suspension is lifted.")
+    messages.success(request, _("The suspension is lifted."))
     return redirect("console:blocks", facility.code)

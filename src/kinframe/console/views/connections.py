@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.connections.models import Connection
@@ -48,10 +49,10 @@ def connection_decide(request: ConsoleRequest, connection_id: int, decision: str
     except ConnectionNotAllowed as error:
         messages.warning(request, str(error))
     else:
-        verb = "Approved" if decision == "approve" else "Declined"
-        messages.success(
-            request,
-            f"{verb} {connection.sender.get_username()}'s request for "
-            f"{connection.inmate.full_name} on their behalf.",
-        )
+        words = {"sender": connection.sender.get_username(), "name": connection.inmate.full_name}
+        if decision == "approve":
+            text = _("Approved %(sender)s's request for %(name)s on their behalf.") % words
+        else:
+            text = _("Declined %(sender)s's request for %(name)s on their behalf.") % words
+        messages.success(request, text)
     return redirect("console:connections", code=facility.code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kinframe.facilities.models import RejectionReason
@@ -79,7 +80,7 @@ def facility_settings(request: ConsoleRequest) -> HttpResponse:
         except FacilitySettingsError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
             return redirect("console:settings", code=facility.code)
     return _settings_page(request, settings_form=form, status=400)
 

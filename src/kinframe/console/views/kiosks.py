@@ -8,6 +8,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,17 +22,17 @@ from ..access import SETTINGS_ROLES, ConsoleRequest, console_view
 
 class KioskEnrolForm(forms.Form):
     name = forms.CharField(
-        label="Where is the screen?",
+        label=_("Where is the screen?"),
         max_length=100,
         widget=forms.TextInput(
-            attrs={"data-testid": "kiosk-name", "placeholder": "Block B day room"}
+            attrs={"data-testid": "kiosk-name", "placeholder": _("Block B day room")}
         ),
     )
     allowed_networks = forms.CharField(
-        label="Allowed networks (optional)",
+        label=_("Allowed networks (optional)"),
         required=False,
         max_length=1000,
-        help_text="CIDR blocks the screen connects from, e.g. 10.20.0.0/16. Empty: any network.",
+        help_text=_("CIDR blocks the screen connects from, e.g. 10.20.0.0/16. Empty: any network."),
         widget=forms.TextInput(attrs={"data-testid": "kiosk-networks"}),
     )
 
@@ -92,5 +94,9 @@ def kiosk_revoke(request: ConsoleRequest, device_id: int) -> HttpResponse:
     except DeviceError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Revoked the kiosk “{device.name}”. It shows no sign-in now.")
+        messages.success(
+            request,
+            gettext("Revoked the kiosk “%(name)s”. It shows no sign-in now.")
+            % {"name": device.name},
+        )
     return redirect("console:kiosks", code=facility.code)

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,18 +39,18 @@ PEOPLE_LIMIT = 100
 
 
 class BookForm(forms.Form):
-    number = forms.CharField(label="Inmate number", max_length=32)
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100)
+    number = forms.CharField(label=_("Inmate number"), max_length=32)
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
 
 
 class CorrectForm(forms.Form):
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100)
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
 
 
 class TransferForm(forms.Form):
-    facility = forms.ModelChoiceField(queryset=Facility.objects.none(), label="Move to")
+    facility = forms.ModelChoiceField(queryset=Facility.objects.none(), label=_("Move to"))
 
     def __init__(self, *args, facility: Facility, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,9 +112,8 @@ def person_book(request: ConsoleRequest) -> HttpResponse:
         except FacilitySettingsError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request, f"{inmate.full_name} is {'booked' if created else 'updated'}."
-            )
+            text = gettext("%(name)s is booked.") if created else gettext("%(name)s is updated.")
+            messages.success(request, text % {"name": inmate.full_name})
             return redirect("console:person", facility.code, inmate.pk)
     return _list(request, form=form, status=400)
 
@@ -153,7 +154,7 @@ def person_correct(request: ConsoleRequest, inmate_id: int) -> HttpResponse:
     form = CorrectForm(request.POST)
     if form.is_valid():
         try:
-            inmate, _ = inmate_book(
+            inmate, _created = inmate_book(
                 agency=inmate.agency,
                 facility=inmate.facility,
                 number=inmate.number,
@@ -164,7 +165,7 @@ def person_correct(request: ConsoleRequest, inmate_id: int) -> HttpResponse:
         except FacilitySettingsError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, gettext("Saved."))
             return redirect("console:person", request.console.facility.code, inmate.pk)
     return _detail(request, inmate, correct_form=form, status=400)
 
@@ -187,7 +188,9 @@ def person_transfer(request: ConsoleRequest, inmate_id: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(
-                request, f"{inmate.full_name} moved to {form.cleaned_data['facility'].name}."
+                request,
+                gettext("%(name)s moved to %(facility)s.")
+                % {"name": inmate.full_name, "facility": form.cleaned_data["facility"].name},
             )
             return redirect("console:people", facility.code)
     return _detail(request, inmate, transfer_form=form, status=400)
@@ -198,7 +201,11 @@ def person_transfer(request: ConsoleRequest, inmate_id: int) -> HttpResponse:
 def person_release(request: ConsoleRequest, inmate_id: int) -> HttpResponse:
     inmate = _person(request, inmate_id)
     inmate_release(inmate=inmate, actor=request.console.actor, audit_data={"by_hand": True})
-    messages.success(request, f"{inmate.full_name} is released; photos on their way are refunded.")
+    messages.success(
+        request,
+        gettext("%(name)s is released; photos on their way are refunded.")
+        % {"name": inmate.full_name},
+    )
     return redirect("console:person", request.console.facility.code, inmate.pk)
 
 
@@ -207,7 +214,7 @@ def person_release(request: ConsoleRequest, inmate_id: int) -> HttpResponse:
 def person_readmit(request: ConsoleRequest, inmate_id: int) -> HttpResponse:
     inmate = _person(request, inmate_id)
     inmate_readmit(inmate=inmate, actor=request.console.actor, audit_data={"by_hand": True})
-    messages.success(request, f"{inmate.full_name} is held here again.")
+    messages.success(request, gettext("%(name)s is held here again.") % {"name": inmate.full_name})
     return redirect("console:person", request.console.facility.code, inmate.pk)
 
 
@@ -233,5 +240,5 @@ def person_connection_end(
     except ConnectionNotAllowed as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The connection is ended.")
+        messages.success(request, gettext("The connection is ended."))
     return redirect("console:person", request.console.facility.code, inmate.pk)

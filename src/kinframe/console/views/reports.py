@@ -10,11 +10,17 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_GET
 
 from kinframe.facilities.models import Facility
-from kinframe.reports.selectors import Report, facilities_report, review_target_minutes
+from kinframe.reports.selectors import (
+    PERIOD_NAMES,
+    Report,
+    facilities_report,
+    review_target_minutes,
+)
 
 from ..access import REPORT_ROLES, ConsoleRequest, console_view, is_agency_wide
 from ..charts import Series, bar_chart, hbar_chart, line_chart
@@ -33,9 +39,10 @@ COLORS = {
 
 
 def _label(start: date, period: str) -> str:
+    """A period's name on the charts and the table, with month names in the reader's language."""
     if period == "month":
-        return start.strftime("%b %Y")
-    return f"{start:%b} {start.day}"
+        return dateformat.format(start, pgettext("report month", "M Y"))
+    return dateformat.format(start, pgettext("report day", "M j"))
 
 
 def _hours(minutes: int | None) -> float | None:
@@ -52,46 +59,68 @@ def _charts(report: Report) -> dict:
     periods = report.periods
     return {
         "volume": bar_chart(
-            title="Photos received, approved and rejected",
+            title=gettext("Photos received, approved and rejected"),
             labels=labels,
             series=[
-                Series("Received", COLORS["received"], [p.received for p in periods]),
-                Series("Approved", COLORS["approved"], [p.approved for p in periods]),
-                Series("Rejected", COLORS["rejected"], [p.rejected for p in periods]),
+                Series(
+                    pgettext("photos", "Received"),
+                    COLORS["received"],
+                    [p.received for p in periods],
+                ),
+                Series(
+                    pgettext("photos", "Approved"),
+                    COLORS["approved"],
+                    [p.approved for p in periods],
+                ),
+                Series(
+                    pgettext("photos", "Rejected"),
+                    COLORS["rejected"],
+                    [p.rejected for p in periods],
+                ),
             ],
         ),
         "reasons": hbar_chart(
-            title="Rejections by reason",
+            title=gettext("Rejections by reason"),
             items=[
                 (reasons.get(code, code), n) for code, n in report.total.rejected_by_reason.items()
             ],
             color=COLORS["rejected"],
         ),
         "review": line_chart(
-            title="Review time from sending to decision, in hours",
+            title=gettext("Review time from sending to decision, in hours"),
             labels=labels,
             series=[
-                Series("Median", COLORS["median"], [_hours(p.median_minutes) for p in periods]),
-                Series("95th percentile", COLORS["p95"], [_hours(p.p95_minutes) for p in periods]),
+                Series(
+                    gettext("Median"), COLORS["median"], [_hours(p.median_minutes) for p in periods]
+                ),
+                Series(
+                    gettext("95th percentile"),
+                    COLORS["p95"],
+                    [_hours(p.p95_minutes) for p in periods],
+                ),
             ],
             unit="h",
             target=review_target_minutes() / 60,
-            target_label=f"Target ({review_target_minutes() // 60} h)",
+            target_label=gettext("Target (%(hours)s h)") % {"hours": review_target_minutes() // 60},
         ),
         "appeals": bar_chart(
-            title="Appeals and reversals",
+            title=gettext("Appeals and reversals"),
             labels=labels,
             series=[
-                Series("Appeals", COLORS["appeals"], [p.appeals for p in periods]),
-                Series("Reversals", COLORS["reversals"], [p.reversals for p in periods]),
+                Series(gettext("Appeals"), COLORS["appeals"], [p.appeals for p in periods]),
+                Series(gettext("Reversals"), COLORS["reversals"], [p.reversals for p in periods]),
             ],
         ),
         "money": bar_chart(
-            title="Revenue and the facility's commission, in dollars",
+            title=gettext("Revenue and the facility's commission, in dollars"),
             labels=labels,
             series=[
-                Series("Revenue", COLORS["revenue"], [p.revenue / 100 for p in periods]),
-                Series("Commission", COLORS["commission"], [p.commission / 100 for p in periods]),
+                Series(gettext("Revenue"), COLORS["revenue"], [p.revenue / 100 for p in periods]),
+                Series(
+                    gettext("Commission"),
+                    COLORS["commission"],
+                    [p.commission / 100 for p in periods],
+                ),
             ],
             integer=False,
         ),
@@ -157,6 +186,7 @@ def reports(request: ConsoleRequest) -> HttpResponse:
             "report": report,
             "charts": _charts(report),
             "scope": scope,
+            "period_label": PERIOD_NAMES[period],
             "agency_wide": agency_wide,
             "labels": [_label(p.start, period) for p in report.periods],
             "rows": [(_label(p.start, period), p) for p in report.periods],

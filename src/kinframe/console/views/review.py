@@ -16,6 +16,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.facilities.models import Facility, RejectionReason
@@ -171,10 +173,16 @@ def _already_decided(
 ) -> HttpResponse:
     """Someone else decided first, or the sender withdrew it: say so rather than fail."""
     photo = error.photo
-    text = f"Someone else got there first: this photo is already {photo.get_status_display()}"
+    status = photo.get_status_display()
     if photo.reviewed_by is not None:
-        text += f" (by {photo.reviewed_by.get_username()})"
-    text += ". Nothing was changed."
+        text = _(
+            "Someone else got there first: this photo is already %(status)s (by %(reviewer)s). "
+            "Nothing was changed."
+        ) % {"status": status, "reviewer": photo.reviewed_by.get_username()}
+    else:
+        text = _(
+            "Someone else got there first: this photo is already %(status)s. Nothing was changed."
+        ) % {"status": status}
     if _wants_json(request):
         return JsonResponse({"ok": False, "gone": True, "text": text}, status=409)
     if is_htmx(request):
@@ -193,7 +201,11 @@ def _decided(request: HttpRequest, facility: Facility, photo: Photo, text: str) 
             "console/_review_notice.html",
             {"text": text, "photo": photo, "undo_url": undo_url, "undo_seconds": UNDO_SECONDS},
         )
-    messages.success(request, f"{text} You can undo it for {UNDO_SECONDS} seconds.")
+    messages.success(
+        request,
+        _("%(decision)s You can undo it for %(seconds)s seconds.")
+        % {"decision": text, "seconds": UNDO_SECONDS},
+    )
     return _back_to_queue(request, facility)
 
 
@@ -218,17 +230,23 @@ def _decide(request: ConsoleRequest, public_id, reason: RejectionReason | None) 
     except ValueError:  # the reason was deactivated between our check and the lock
         return _bad_reason(request, facility)
     if reason is None:
-        text = f"Approved the photo for {photo.inmate.full_name}."
+        text = _("Approved the photo for %(name)s.") % {"name": photo.inmate.full_name}
     else:
-        text = (
-            f"Rejected the photo for {photo.inmate.full_name} ({reason.label}); "
-            f"{photo.sender.get_username()} has the {photo.price} credits back."
-        )
+        text = ngettext(
+            "Rejected the photo for %(name)s (%(reason)s); %(sender)s has the %(price)s credit back.",
+            "Rejected the photo for %(name)s (%(reason)s); %(sender)s has the %(price)s credits back.",
+            photo.price,
+        ) % {
+            "name": photo.inmate.full_name,
+            "reason": reason.label,
+            "sender": photo.sender.get_username(),
+            "price": photo.price,
+        }
     return _decided(request, facility, photo, text)
 
 
 def _bad_reason(request: ConsoleRequest, facility: Facility) -> HttpResponse:
-    text = "Choose one of this facility's rejection reasons to reject a photo."
+    text = _("Choose one of this facility's rejection reasons to reject a photo.")
     if _wants_json(request) or is_htmx(request):
         return _refused(request, facility, text, status=400)
     return render(request, "console/bad_request.html", {"text": text}, status=400)
@@ -260,7 +278,9 @@ def undo(request: ConsoleRequest, public_id) -> HttpResponse:
         photo = photo_decision_undo(photo=photo, actor=request.console.actor)
     except UndoRefused as error:
         return _refused(request, facility, str(error), status=409)
-    text = f"Undone: the photo for {photo.inmate.full_name} is waiting for your decision again."
+    text = _("Undone: the photo for %(name)s is waiting for your decision again.") % {
+        "name": photo.inmate.full_name
+    }
     if _wants_json(request):
         return JsonResponse({"ok": True, "text": text})
     if is_htmx(request):  # the grid: the notice becomes the card again

@@ -15,6 +15,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.accounts.mfa import SECOND_FACTOR_TYPES
@@ -43,8 +45,8 @@ def facility_staff(request: ConsoleRequest) -> QuerySet[StaffMembership]:
 
 
 class StaffAddForm(forms.Form):
-    email = forms.EmailField(label="Email")
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.REVIEWER)
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.REVIEWER)
 
 
 class RoleForm(forms.Form):
@@ -112,7 +114,10 @@ def staff_add(request: ConsoleRequest) -> HttpResponse:
         except StaffChangeError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"{member.user.get_username()} now works here.")
+            messages.success(
+                request,
+                gettext("%(username)s now works here.") % {"username": member.user.get_username()},
+            )
             return redirect("console:staff", request.console.facility.code)
     return _staff_page(request, form=form, status=400)
 
@@ -123,7 +128,7 @@ def staff_role(request: ConsoleRequest, member_id: int) -> HttpResponse:
     member = _member(request, member_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        return _staff_page(request, error="Choose a role.", status=400)
+        return _staff_page(request, error=gettext("Choose a role."), status=400)
     try:
         staff_member_change_role(
             actor=request.console.actor,
@@ -133,7 +138,10 @@ def staff_role(request: ConsoleRequest, member_id: int) -> HttpResponse:
         )
     except StaffChangeError as error:
         return _staff_page(request, error=str(error), status=400)
-    messages.success(request, f"{member.user.get_username()}'s role is changed.")
+    messages.success(
+        request,
+        gettext("%(username)s's role is changed.") % {"username": member.user.get_username()},
+    )
     return redirect("console:staff", request.console.facility.code)
 
 
@@ -147,5 +155,8 @@ def staff_remove(request: ConsoleRequest, member_id: int) -> HttpResponse:
         )
     except StaffChangeError as error:
         return _staff_page(request, error=str(error), status=400)
-    messages.success(request, f"{member.user.get_username()} no longer works here.")
+    messages.success(
+        request,
+        gettext("%(username)s no longer works here.") % {"username": member.user.get_username()},
+    )
     return redirect("console:staff", request.console.facility.code)

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kinframe.accounts.phones import try_normalize_phone
@@ -27,14 +29,14 @@ from ..access import RESTRICTION_ROLES, RESTRICTION_VIEW_ROLES, ConsoleRequest, 
 
 
 class WatchlistForm(forms.Form):
-    name = forms.CharField(label="Sender's first and last name", max_length=200, required=False)
-    email = forms.EmailField(label="Email", required=False)
-    phone = forms.CharField(label="Mobile number", max_length=30, required=False)
+    name = forms.CharField(label=_("Sender's first and last name"), max_length=200, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Mobile number"), max_length=30, required=False)
     inmate = forms.CharField(
-        label="Inmate number (anyone sending to them)", max_length=32, required=False
+        label=_("Inmate number (anyone sending to them)"), max_length=32, required=False
     )
     note = forms.CharField(
-        label="Note (staff only)", max_length=2000, required=False,
+        label=_("Note (staff only)"), max_length=2000, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )  # fmt: skip
 
@@ -44,7 +46,7 @@ class WatchlistForm(forms.Form):
             return ""
         normal = try_normalize_phone(phone)
         if normal is None:
-            raise forms.ValidationError("That is not a mobile number we recognise.")
+            raise forms.ValidationError(_("That is not a mobile number we recognise."))
         return normal
 
 
@@ -75,7 +77,7 @@ def watchlist_add(request: ConsoleRequest) -> HttpResponse:
                 agency_id=facility.agency_id, number__iexact=data["inmate"].strip()
             ).first()
             if inmate is None:
-                form.add_error("inmate", "Nobody in this agency has that inmate number.")
+                form.add_error("inmate", gettext("Nobody in this agency has that inmate number."))
         if form.is_valid():
             try:
                 watchlist_entry_add(
@@ -90,7 +92,7 @@ def watchlist_add(request: ConsoleRequest) -> HttpResponse:
             except RestrictionError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, "Added to the watch list.")
+                messages.success(request, gettext("Added to the watch list."))
                 return redirect("console:watchlist", facility.code)
     return _page(request, form=form, status=400)
 
@@ -103,5 +105,5 @@ def watchlist_remove(request: ConsoleRequest, entry_id: int) -> HttpResponse:
     if entry is None:
         raise Http404("No such entry.")
     watchlist_entry_remove(actor=request.console.actor, facility=facility, entry=entry)
-    messages.success(request, "Removed from the watch list.")
+    messages.success(request, gettext("Removed from the watch list."))
     return redirect("console:watchlist", facility.code)

@@ -8,6 +8,15 @@
   var LOOK_MS = 400; // a photo must be on screen this long before it can be decided
   var IDLE_MS = 5 * 60 * 1000; // after this long without a key or a touch, hand the photos back
 
+  // Every sentence the script shows comes from the page (data-msg-* on the desk's or the grid's
+  // root, rendered in the reader's language); "{name}" placeholders are filled in here.
+  function words(name, values) {
+    var root = document.querySelector("[data-review-desk], [data-review-grid]");
+    var text = (root && root.getAttribute("data-msg-" + name)) || "";
+    Object.keys(values || {}).forEach(function (key) { text = text.split("{" + key + "}").join(String(values[key])); });
+    return text;
+  }
+
   function csrf() {
     try {
       return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"] || "";
@@ -26,10 +35,10 @@
       headers: { "X-CSRFToken": csrf(), Accept: "application/json" },
     }).then(function (response) {
       return response.json().catch(function () {
-        return { ok: false, text: "Something went wrong; reload the page." };
+        return { ok: false, text: words("failed") };
       }).then(function (json) { json.status = response.status; return json; });
     }, function () {
-      return { ok: false, text: "The server did not answer; check the connection and try again." };
+      return { ok: false, text: words("offline") };
     });
   }
 
@@ -47,7 +56,7 @@
     set("waiting", data.waiting + (data.waiting_capped ? "+" : ""));
     set("mine", String(data.mine));
     set("oldest", data.oldest_label);
-    set("target", "target " + data.target_label);
+    set("target", words("target", { target: data.target_label }));
     var box = root.querySelector('[data-count-box="oldest"]');
     if (box) box.classList.toggle("over-target", !!data.over_target);
   }
@@ -89,7 +98,7 @@
       empty.hidden = !!current;
       var list = slides();
       position.textContent = current
-        ? "Photo " + (list.indexOf(current) + 1) + " of the " + list.length + " held for you"
+        ? words("position", { n: list.indexOf(current) + 1, total: list.length })
         : "";
       keepFocus();
       if (list.length < 2) topUp();
@@ -122,7 +131,7 @@
 
     function looked() {
       if (performance.now() - shownAt >= LOOK_MS) return true;
-      say("Look at the photo first.");
+      say(words("look-first"));
       return false;
     }
 
@@ -137,7 +146,7 @@
       if (!lastDecision) { toast.hidden = true; return; }
       var left = Math.ceil((lastDecision.until - Date.now()) / 1000);
       if (left <= 0) { lastDecision = null; toast.hidden = true; return; }
-      undoLeft.textContent = left + " s";
+      undoLeft.textContent = words("seconds", { n: left });
     }
     window.setInterval(tickUndo, 250);
 
@@ -170,7 +179,7 @@
 
     function undo() {
       var decision = lastDecision;
-      if (!decision || Date.now() > decision.until) { say("There is no decision to undo."); return; }
+      if (!decision || Date.now() > decision.until) { say(words("no-undo")); return; }
       lastDecision = null;
       toast.hidden = true;
       post(decision.url).then(function (result) {
@@ -190,7 +199,7 @@
       if (!list.length) return;
       var index = list.indexOf(current) + by;
       if (index < 0 || index >= list.length) {
-        say(by > 0 ? "That is the last photo held for you." : "That is the first photo held for you.");
+        say(words(by > 0 ? "last" : "first"));
         if (by > 0) topUp();
         return;
       }
@@ -271,7 +280,7 @@
       else if (/^[1-9]$/.test(key)) {
         var button = reasonButton(parseInt(key, 10));
         if (button) decide(button.dataset.reason);
-        else say("There is no reason " + key + ".");
+        else say(words("no-reason", { key: key }));
       } else if (key === "u") undo();
       else if (key === "j" || key === "arrowright") step(1);
       else if (key === "k" || key === "arrowleft") step(-1);
@@ -286,9 +295,10 @@
       release(root);
       slides().forEach(function (slide) { slide.remove(); });
       show(null);
-      empty.querySelector("p").innerHTML = "<strong>Paused.</strong>";
-      empty.querySelector("p.muted").textContent =
-        "Your photos went back to the queue after five idle minutes. Press any key or tap to carry on.";
+      var strong = document.createElement("strong");
+      strong.textContent = words("paused");
+      empty.querySelector("p").replaceChildren(strong);
+      empty.querySelector("p.muted").textContent = words("paused-detail");
     }
 
     function resume() {
