@@ -1,8 +1,10 @@
 """Shared fixtures: private storage in a temporary folder, and the people every test needs."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import (
     AgencyFactory,
@@ -33,6 +35,15 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def english_between_tests():
+    """A request in Spanish leaves Spanish active in this thread (LocaleMiddleware activates, never
+    deactivates); the next test must start in the default language, as a new request would."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
