@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from kinframe.facilities.services import REVIEW_TARGET_RANGE
 from kinframe.photos.models import Photo, PhotoFlag
@@ -54,6 +55,15 @@ class RejectionReasonForm(forms.Form):
         label="What the sender is told",
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2, "data-testid": "reason-message"}),
+    )
+    sender_message_es = forms.CharField(
+        label=gettext_lazy("The same in Spanish (optional)"),
+        help_text=gettext_lazy(
+            "Senders who read Spanish see this; left empty, they see the English text."
+        ),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "data-testid": "reason-message-es", "lang": "es"}),
     )
     is_active = forms.BooleanField(
         label="Offered in the review queue",
