@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from kinframe.notify.notices import Notice, notice_send_or_retry
@@ -22,6 +23,6 @@ def notify_low_balance(
         already_sent=already_sent or [],
         user=user,
         notice=Notice.LOW_BALANCE,
-        subject="Your Kinframe balance is low",
+        subject=_("Your Kinframe balance is low"),
         context={"balance": balance_of(user)},
     )

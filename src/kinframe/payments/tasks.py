@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from kinframe.notify.notices import Notice, notice_send_or_retry
@@ -22,7 +23,8 @@ def send_receipt(purchase_id: int, attempt: int = 1, already_sent: list[str] | N
         already_sent=already_sent or [],
         user=purchase.user,
         notice=Notice.RECEIPT,
-        subject=f"Your receipt: {purchase.credits:,} Kinframe credits",
+        subject=_("Your receipt: %(credits)s Kinframe credits"),
+        subject_params={"credits": f"{purchase.credits:,}"},
         context={
             "purchase": purchase,
             "amount": dollars(purchase.amount_cents),
