@@ -7,6 +7,7 @@ Needs the compiled Spanish catalog (src/kinframe/locale), built from the merged 
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.template.loader import render_to_string
 from django.utils import translation
 from tests.actors import as_inmate, as_sender, as_staff
 from tests.factories import ConnectionFactory, PhotoFactory, StaffFactory, UserFactory
@@ -216,3 +217,24 @@ def test_phone_only_spanish_sender_gets_sms_only(
     assert mailoutbox == []
     (sms,) = texts(user)
     assert "fue aprobada y entregada" in sms
+
+
+@pytest.mark.parametrize(
+    ("count", "english", "spanish"),
+    [
+        (1, "1 photo sent to", "1 foto enviada a"),
+        (2, "2 photos sent to", "2 fotos enviadas a"),
+    ],
+)
+def test_counted_staff_emails_read_right(facility, count, english, spanish):
+    context = {"count": count, "facility": facility, "links": [], "site_name": "Kinframe"}
+    with translation.override("en"):
+        body = render_to_string("notify/email/watchlist_match.txt", context)
+    assert english in body
+    assert f"The photo{'s' if count > 1 else ''} will wait in review" in body
+    with translation.override("es"):
+        assert spanish in render_to_string("notify/email/watchlist_match.txt", context)
+    lockouts = {"lockouts": count, "facility": facility, "user": UserFactory(), "site_url": ""}
+    with translation.override("en"):
+        body = render_to_string("notify/email/kiosk_lockouts.txt", lockouts)
+    assert f"were locked {count} time{'s' if count > 1 else ''} in the last hour" in body
