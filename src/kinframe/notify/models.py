@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OutboxMessage(models.Model):
@@ -27,7 +28,7 @@ class NotificationPreference(models.Model):
     (they are records of money), by email if there is one, else by SMS."""
 
     class Channels(models.TextChoices):
-        EMAIL = "email", _("email")
+        EMAIL = "email", pgettext_lazy("notification channel", "email")
         SMS = "sms", _("text message (SMS)")
         BOTH = "both", _("email and text message")
         NONE = "none", _("only receipts and refunds")
