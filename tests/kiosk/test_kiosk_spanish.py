@@ -126,11 +126,21 @@ def test_choosing_spanish_at_the_kiosk_stays_with_the_person_not_the_screen(faci
     assert "Hola, Rosa" in screen.get(HOME).content.decode()
 
 
-def test_signed_out_for_idleness_is_said_in_the_screen_language(facility, spanish_person):
+def test_a_spanish_reader_signed_out_for_idleness_is_told_so_in_spanish(spanish_person):
     screen = kiosk_client(spanish_person)
-    screen.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     response = screen.post(SIGN_OUT, {"why": "idle"}, follow=True)
     assert "Se cerró su sesión porque la pantalla no se usó." in response.content.decode()
+
+
+def test_a_session_ended_by_the_server_is_told_in_the_screen_language(
+    facility, spanish_person, settings
+):
+    screen = kiosk_client(spanish_person)
+    settings.KIOSK_IDLE_SECONDS = -1  # the session is already past its idle time
+    response = screen.get(HOME, follow=True)
+    html = response.content.decode()
+    assert "You were signed out because the screen was not used." in html  # nobody chose Spanish
+    assert "Sign in to see your photos" in html
 
 
 def test_a_weak_pin_is_refused_in_spanish(facility, spanish_person):
