@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 
 HOME = reverse("kiosk:home")
 SIGN_IN = reverse("kiosk:sign_in")
-GENERIC_FAILURE = MESSAGES[SignInRefusal.FAILED]
-LOCKED_OUT = MESSAGES[SignInRefusal.PERSON_LOCKED]
+GENERIC_FAILURE = str(MESSAGES[SignInRefusal.FAILED])
+LOCKED_OUT = str(MESSAGES[SignInRefusal.PERSON_LOCKED])
 WRONG = "905173"
 
 

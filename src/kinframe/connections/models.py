@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Connection(models.Model):
@@ -12,11 +13,11 @@ class Connection(models.Model):
     """
 
     class Status(models.TextChoices):
-        REQUESTED = "requested"
-        APPROVED = "approved"
-        DECLINED = "declined"
-        ENDED = "ended"
-        BLOCKED = "blocked"
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        ENDED = "ended", _("Ended")
+        BLOCKED = "blocked", _("Blocked")
 
     OPEN_STATUSES = (Status.REQUESTED, Status.APPROVED)
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -69,34 +70,46 @@ def connection_request(*, actor: Actor, inmate: Inmate | int, relationship: str 
     """``actor`` (a sender) asks to send photos to ``inmate``; the connection waits for their answer."""
     sender = actor.user
     if sender is None:
-        raise ConnectionNotAllowed("Sign in as a sender to ask for a connection.")
+        raise ConnectionNotAllowed(gettext("Sign in as a sender to ask for a connection."))
     pk = inmate.pk if isinstance(inmate, Inmate) else inmate
     # Locking the person serialises two requests for them and any release arriving at the same time.
     person = Inmate.objects.select_for_update(of=("self",)).select_related("facility").get(pk=pk)
     relationship = (relationship or "").strip()
     if len(relationship) > RELATIONSHIP_MAX_LENGTH:
         raise ConnectionNotAllowed(
-            f"Keep the relationship short (at most {RELATIONSHIP_MAX_LENGTH} characters)."
+            gettext("Keep the relationship short (at most %(count)d characters).")
+            % {"count": RELATIONSHIP_MAX_LENGTH}
         )
     if person.status != Inmate.Status.ACTIVE:
         raise ConnectionNotAllowed(
-            f"{person.full_name} is no longer held at {person.facility.name}, "
-            "so they cannot receive photos through Kinframe."
+            gettext(
+                "%(name)s is no longer held at %(facility)s, "
+                "so they cannot receive photos through Kinframe."
+            )
+            % {"name": person.full_name, "facility": person.facility.name}
         )
     if not person.facility.photos_enabled:
-        raise ConnectionNotAllowed(f"{person.facility.name} does not accept photos at the moment.")
+        raise ConnectionNotAllowed(
+            gettext("%(facility)s does not accept photos at the moment.")
+            % {"facility": person.facility.name}
+        )
 
     if (refusal := block_refusal(sender=sender, inmate=person)) is not None:
         raise ConnectionNotAllowed(refusal)
     previous = list(Connection.objects.filter(sender=sender, inmate=person).order_by("-created_at"))
     for earlier in previous:
         if earlier.status == Connection.Status.BLOCKED:
-            raise ConnectionNotAllowed(f"You cannot send a request to {person.full_name}.")
+            raise ConnectionNotAllowed(
+                gettext("You cannot send a request to %(name)s.") % {"name": person.full_name}
+            )
         if earlier.status == Connection.Status.APPROVED:
-            raise ConnectionNotAllowed(f"You are already connected to {person.full_name}.")
+            raise ConnectionNotAllowed(
+                gettext("You are already connected to %(name)s.") % {"name": person.full_name}
+            )
         if earlier.status == Connection.Status.REQUESTED:
             raise ConnectionNotAllowed(
-                f"You have already asked {person.full_name}; they have not answered yet."
+                gettext("You have already asked %(name)s; they have not answered yet.")
+                % {"name": person.full_name}
             )
     last_declined_at = next(
         (c.decided_at for c in previous if c.status == Connection.Status.DECLINED and c.decided_at),
@@ -105,8 +118,8 @@ def connection_request(*, actor: Actor, inmate: Inmate | int, relationship: str 
     if last_declined_at and last_declined_at > timezone.now() - DECLINE_COOL_OFF:
         again = timezone.localdate(last_declined_at + DECLINE_COOL_OFF)
         raise ConnectionNotAllowed(
-            f"{person.full_name} declined your request. "
-            f"You can ask again from {date_format(again, 'F j, Y')}."
+            gettext("%(name)s declined your request. You can ask again from %(date)s.")
+            % {"name": person.full_name, "date": date_format(again, gettext("F j, Y"))}
         )
 
     try:
@@ -116,7 +129,8 @@ def connection_request(*, actor: Actor, inmate: Inmate | int, relationship: str 
             )
     except IntegrityError as exc:
         raise ConnectionNotAllowed(
-            f"You have already asked {person.full_name}; they have not answered yet."
+            gettext("You have already asked %(name)s; they have not answered yet.")
+            % {"name": person.full_name}
         ) from exc
     audit_log(
         "connection.requested",
@@ -132,13 +146,16 @@ def connection_request(*, actor: Actor, inmate: Inmate | int, relationship: str 
 def _decide(connection: Connection | int, *, actor: Actor, status: str, verb: str) -> Connection:
     connection = _locked(connection)
     if not acts_for_inmate(actor, connection.inmate):
-        raise ConnectionNotAllowed("This request is not addressed to you.")
+        raise ConnectionNotAllowed(gettext("This request is not addressed to you."))
     if connection.status != Connection.Status.REQUESTED:
         raise ConnectionNotAllowed(
-            f"This request was already answered ({connection.get_status_display().lower()})."
+            gettext("This request was already answered (%(status)s).")
+            % {"status": connection.get_status_display().lower()}
         )
     if status == Connection.Status.APPROVED and connection.inmate.status != Inmate.Status.ACTIVE:
-        raise ConnectionNotAllowed(f"{connection.inmate.full_name} is no longer held here.")
+        raise ConnectionNotAllowed(
+            gettext("%(name)s is no longer held here.") % {"name": connection.inmate.full_name}
+        )
     connection.status = status
     connection.decided_at = timezone.now()
     connection.save(update_fields=["status", "decided_at"])

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from kinframe.notify.notices import Notice, notice_send_or_retry
 
 from .models import Connection
 
+#: Lazy: each is translated when the notice is sent, in the sender's language.
 SUBJECTS = {
-    "connection_approved": "{name} accepted your connection request",
-    "connection_declined": "{name} declined your connection request",
+    "connection_approved": _("%(name)s accepted your connection request"),
+    "connection_declined": _("%(name)s declined your connection request"),
 }
 
 
@@ -29,6 +31,7 @@ def notify_sender_of_connection(
         already_sent=already_sent or [],
         user=connection.sender,
         notice=Notice(template),
-        subject=SUBJECTS[template].format(name=connection.inmate.full_name),
+        subject=SUBJECTS[template],
+        subject_params={"name": connection.inmate.full_name},
         context={"connection": connection},
     )

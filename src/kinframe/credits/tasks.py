@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
@@ -25,7 +23,6 @@ def notify_low_balance(
         already_sent=already_sent or [],
         user=user,
         notice=Notice.LOW_BALANCE,
-        # Lazy: worded in the sender's language when the notice is written (notice_send overrides it).
-        subject=cast(str, _("Your Kinframe balance is low")),
+        subject=_("Your Kinframe balance is low"),
         context={"balance": balance_of(user)},
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 
+from django.utils.translation import gettext, ngettext
+
 MIN_LENGTH = 6
 MAX_LENGTH = 12
 
@@ -58,14 +60,18 @@ def _is_padded_year(pin: str) -> bool:
 def pin_problem(pin: str, *, number: str = "") -> str | None:
     """Why ``pin`` may not be used, in words for the person choosing it; None if it may."""
     if not pin.isascii() or not pin.isdigit():
-        return "Use digits only."
+        return gettext("Use digits only.")
     if len(pin) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} digits."
+        return ngettext(
+            "Use at least %(count)d digit.", "Use at least %(count)d digits.", MIN_LENGTH
+        ) % {"count": MIN_LENGTH}
     if len(pin) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} digits."
+        return ngettext(
+            "Use at most %(count)d digit.", "Use at most %(count)d digits.", MAX_LENGTH
+        ) % {"count": MAX_LENGTH}
     number_digits = "".join(c for c in number if c.isdigit())
     if len(number_digits) >= 4 and number_digits in pin:
-        return "Do not use your number in your PIN."
+        return gettext("Do not use your number in your PIN.")
     if (
         pin in COMMON
         or _is_repetition(pin)
@@ -73,5 +79,5 @@ def pin_problem(pin: str, *, number: str = "") -> str | None:
         or _is_pairs(pin)
         or _is_padded_year(pin)
     ):
-        return "That PIN is too easy to guess. Choose digits without a pattern."
+        return gettext("That PIN is too easy to guess. Choose digits without a pattern.")
     return None

@@ -32,6 +32,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from kinframe.audit.actors import SYSTEM, Actor
 from kinframe.audit.services import audit_log
@@ -64,27 +65,36 @@ class SignInRefusal(Enum):
     FACILITY_PAUSED = "facility_paused"
 
 
+# Lazy: put into the person's words when the refusal is raised (see KioskSignInError).
 MESSAGES = {
-    SignInRefusal.FAILED: (
+    SignInRefusal.FAILED: gettext_lazy(
         "We could not sign you in. Check your number and your PIN, or ask a staff member for help."
     ),
-    SignInRefusal.PERSON_LOCKED: (
+    SignInRefusal.PERSON_LOCKED: gettext_lazy(
         "Too many wrong PINs. Wait 15 minutes and try again, or ask a staff member to reset your PIN."
     ),
-    SignInRefusal.DEVICE_LOCKED: (
+    SignInRefusal.DEVICE_LOCKED: gettext_lazy(
         "Too many wrong PINs on this screen. Wait 15 minutes, or ask a staff member for help."
     ),
-    SignInRefusal.FACILITY_PAUSED: (
-        "Sign-in is paused for a moment after many wrong PINs. Try again in {seconds} seconds."
-    ),
 }
+
+
+def _refusal_message(refusal: SignInRefusal, retry_after: int) -> str:
+    if refusal is SignInRefusal.FACILITY_PAUSED:
+        seconds = max(retry_after, 1)
+        return ngettext(
+            "Sign-in is paused for a moment after many wrong PINs. Try again in %(seconds)d second.",
+            "Sign-in is paused for a moment after many wrong PINs. Try again in %(seconds)d seconds.",
+            seconds,
+        ) % {"seconds": seconds}
+    return str(MESSAGES[refusal])
 
 
 class KioskSignInError(Exception):
     """The number and PIN did not open a session; ``str(exc)`` is safe to show on the kiosk."""
 
     def __init__(self, refusal: SignInRefusal, *, retry_after: int = 0):
-        super().__init__(MESSAGES[refusal].format(seconds=max(retry_after, 1)))
+        super().__init__(_refusal_message(refusal, retry_after))
         self.refusal = refusal
         self.retry_after = retry_after
 
@@ -132,14 +142,14 @@ def kiosk_device_enrol(
 ) -> tuple[KioskDevice, str]:
     """Add a kiosk screen and return it with its one-time enrolment code (shown once, kept hashed)."""
     if not _may_manage_devices(actor, facility):
-        raise DeviceError("Only the facility's admins can enrol kiosks.")
+        raise DeviceError(gettext("Only the facility's admins can enrol kiosks."))
     name = name.strip()
     if not name:
-        raise DeviceError("Give the kiosk a name.")
+        raise DeviceError(gettext("Give the kiosk a name."))
     try:
         networks = parse_networks(allowed_networks)
     except ValueError:
-        raise DeviceError("Write networks as CIDR blocks, e.g. 10.20.0.0/16.") from None
+        raise DeviceError(gettext("Write networks as CIDR blocks, e.g. 10.20.0.0/16.")) from None
     code = _new_enrolment_code()
     device = KioskDevice.objects.create(
         facility=facility,
@@ -174,9 +184,13 @@ def kiosk_device_activate(*, actor: Actor, enrolment_code: str) -> tuple[KioskDe
         .first()
     )
     if device is None or device.enrolment_expires_at is None:
-        raise DeviceError("That enrolment code is not valid. Ask a facility admin for a new one.")
+        raise DeviceError(
+            gettext("That enrolment code is not valid. Ask a facility admin for a new one.")
+        )
     if device.enrolment_expires_at <= timezone.now():
-        raise DeviceError("That enrolment code has expired. Ask a facility admin for a new one.")
+        raise DeviceError(
+            gettext("That enrolment code has expired. Ask a facility admin for a new one.")
+        )
     credential = secrets.token_urlsafe(32)
     device.credential_hash = secret_digest(credential)
     device.enrolment_code_hash = ""
@@ -200,7 +214,7 @@ def kiosk_device_revoke(*, actor: Actor, device: KioskDevice) -> KioskDevice:
     """Stop a screen working at once (its cookie and any unused code open nothing). Idempotent."""
     device = KioskDevice.objects.select_for_update().select_related("facility").get(pk=device.pk)
     if not _may_manage_devices(actor, device.facility):
-        raise DeviceError("Only the facility's admins can revoke kiosks.")
+        raise DeviceError(gettext("Only the facility's admins can revoke kiosks."))
     if device.revoked_at is not None:
         return device
     device.revoked_at = timezone.now()
@@ -245,7 +259,7 @@ def inmate_set_pin(*, actor: Actor, inmate: Inmate, pin: str) -> Inmate:
     if (problem := pin_problem(pin, number=inmate.number)) is not None:
         raise PinRejected(problem)
     if inmate.check_pin(pin):
-        raise PinRejected("Choose a PIN different from your old one.")
+        raise PinRejected(gettext("Choose a PIN different from your old one."))
     inmate.set_pin(pin)
     inmate.pin_must_change = False
     inmate.save(update_fields=["pin_hash", "pin_must_change", "updated_at"])

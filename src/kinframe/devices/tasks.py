@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+from django.utils.translation import gettext
 from django_tasks import task
 
 from kinframe.facilities.models import Facility, StaffMembership
+from kinframe.languages import language_of
 from kinframe.notify.services import send_email
 
 
@@ -18,9 +21,11 @@ def alert_facility_admins_of_lockouts(facility_id: int, lockouts: int) -> None:
         .select_related("user")
     )
     for membership in admins:
-        send_email(
-            to=membership.user.email,
-            subject=f"Repeated kiosk lockouts at {facility.name}",
-            template="kiosk_lockouts",
-            context={"facility": facility, "lockouts": lockouts, "user": membership.user},
-        )
+        with translation.override(language_of(membership.user)):  # each admin's own language
+            send_email(
+                to=membership.user.email,
+                subject=gettext("Repeated kiosk lockouts at %(facility)s")
+                % {"facility": facility.name},
+                template="kiosk_lockouts",
+                context={"facility": facility, "lockouts": lockouts, "user": membership.user},
+            )

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_time_zone(value: str) -> None:
@@ -93,6 +95,11 @@ class RejectionReason(models.Model):
     code = models.SlugField(max_length=40)
     label = models.CharField(max_length=100, help_text="What staff pick in the review queue")
     sender_message = models.CharField(max_length=300, help_text="What the sender is told")
+    sender_message_es = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What a sender who reads Spanish is told; blank: the English text",
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -106,6 +113,15 @@ class RejectionReason(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def localized_sender_message(self) -> str:
+        """The sender's text in the active language (a notice runs in the sender's): the
+        facility's Spanish text for Spanish, else (or if it wrote none) the English one."""
+        language = translation.get_language() or ""
+        if language.split("-")[0] == "es" and self.sender_message_es:
+            return self.sender_message_es
+        return self.sender_message
 
 
 class InmateQuerySet(models.QuerySet):
@@ -121,8 +137,8 @@ class Inmate(models.Model):
     """A person held at a facility. Signs in at the kiosk with facility, number and PIN."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active"
-        RELEASED = "released"
+        ACTIVE = "active", _("Active")
+        RELEASED = "released", _("Released")
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="inmates")
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="inmates")
@@ -177,9 +193,9 @@ class StaffMembership(models.Model):
     """A user's role at one facility. A user may work at several facilities."""
 
     class Role(models.TextChoices):
-        REVIEWER = "reviewer"
-        ADMIN = "admin", "facility admin"
-        INVESTIGATOR = "investigator"
+        REVIEWER = "reviewer", _("Reviewer")
+        ADMIN = "admin", _("facility admin")
+        INVESTIGATOR = "investigator", _("Investigator")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships"

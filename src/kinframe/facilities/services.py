@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -41,7 +42,7 @@ def facility_update_settings(
     """
     if isinstance(photo_price, bool) or not isinstance(photo_price, int) or photo_price < 1:
         raise FacilitySettingsError(
-            "The photo price must be a whole number of credits, at least 1."
+            gettext("The photo price must be a whole number of credits, at least 1.")
         )
     if review_target_minutes is not None and not (
         isinstance(review_target_minutes, int)
@@ -49,8 +50,11 @@ def facility_update_settings(
         and REVIEW_TARGET_RANGE[0] <= review_target_minutes <= REVIEW_TARGET_RANGE[1]
     ):
         raise FacilitySettingsError(
-            "The review target must be a whole number of minutes from "
-            f"{REVIEW_TARGET_RANGE[0]} to {REVIEW_TARGET_RANGE[1]} (a week)."
+            gettext(
+                "The review target must be a whole number of minutes from %(low)d to %(high)d "
+                "(a week)."
+            )
+            % {"low": REVIEW_TARGET_RANGE[0], "high": REVIEW_TARGET_RANGE[1]}
         )
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     changes: dict[str, list[bool] | list[int]] = {}
@@ -99,6 +103,7 @@ def rejection_reason_save(
     actor: Actor,
     label: str,
     sender_message: str,
+    sender_message_es: str = "",
     is_active: bool = True,
     reason: RejectionReason | None = None,
 ) -> RejectionReason:
@@ -112,11 +117,14 @@ def rejection_reason_save(
     """
     label = label.strip()
     sender_message = sender_message.strip()
+    sender_message_es = sender_message_es.strip()
     if not label or not sender_message:
-        raise FacilitySettingsError("A reason needs a label and the text the sender reads.")
-    if len(label) > 100 or len(sender_message) > 300:
         raise FacilitySettingsError(
-            "Keep the label under 100 and the sender's text under 300 characters."
+            gettext("A reason needs a label and the text the sender reads.")
+        )
+    if len(label) > 100 or len(sender_message) > 300 or len(sender_message_es) > 300:
+        raise FacilitySettingsError(
+            gettext("Keep the label under 100 and the sender's texts under 300 characters.")
         )
     if reason is None:
         Facility.objects.select_for_update().get(pk=facility.pk)  # serialises new codes
@@ -128,6 +136,7 @@ def rejection_reason_save(
             code=_unique_code(facility, label),
             label=label,
             sender_message=sender_message,
+            sender_message_es=sender_message_es,
             is_active=is_active,
             position=position + 1,
         )
@@ -136,16 +145,22 @@ def rejection_reason_save(
             actor=actor,
             target=reason,
             facility=facility,
-            data={"reason": reason.code, "label": label, "sender_message": sender_message},
+            data={
+                "reason": reason.code,
+                "label": label,
+                "sender_message": sender_message,
+                "sender_message_es": sender_message_es,
+            },
         )
         return reason
     reason = RejectionReason.objects.select_for_update().get(pk=reason.pk)
     if reason.facility_id != facility.pk:
-        raise FacilitySettingsError("That reason belongs to another facility.")
+        raise FacilitySettingsError(gettext("That reason belongs to another facility."))
     changes = {}
     for field, value in (
         ("label", label),
         ("sender_message", sender_message),
+        ("sender_message_es", sender_message_es),
         ("is_active", is_active),
     ):
         if getattr(reason, field) != value:

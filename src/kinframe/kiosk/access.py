@@ -28,6 +28,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from kinframe.audit.actors import Actor
 from kinframe.devices.models import KioskDevice
@@ -47,6 +48,10 @@ SESSION_DEVICE = "kiosk_device_id"
 SESSION_STARTED = "kiosk_started"
 SESSION_SEEN = "kiosk_last_seen"
 SESSION_NEW_PIN = "kiosk_must_change_pin"
+# What the sign-in page says after a session ended by itself (in the screen's language: nobody is
+# signed in any more, so the person's own language no longer applies).
+IDLE_SIGNED_OUT = gettext_lazy("You were signed out because the screen was not used.")
+TIME_UP = gettext_lazy("Your time is up. Sign in again to carry on.")
 # The last-seen time is saved at most this often, so a gallery loading two dozen thumbnails does not
 # write the session two dozen times; the idle timeout is exact to within this many seconds.
 SEEN_RESOLUTION = 10
@@ -152,10 +157,10 @@ def _session_inmate(
         return None, ""
     if now - session.get(SESSION_SEEN, 0) > settings.KIOSK_IDLE_SECONDS:
         session.flush()
-        return None, "You were signed out because the screen was not used."
+        return None, str(IDLE_SIGNED_OUT)
     if now - session.get(SESSION_STARTED, 0) > settings.KIOSK_SESSION_MAX_SECONDS:
         session.flush()
-        return None, "Your time is up. Sign in again to carry on."
+        return None, str(TIME_UP)
     inmate = (
         Inmate.objects.active()
         .select_related("facility")

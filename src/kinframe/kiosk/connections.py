@@ -13,6 +13,9 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,28 +33,32 @@ class Change:
     """One thing a person can do to a connection: the service, and the words on its pages."""
 
     service: Callable[..., Connection]
-    question: str
-    explain: str
-    button: str
-    done: str
+    question: str | Promise
+    explain: str | Promise
+    button: str | Promise
+    done: str | Promise
 
 
 CHANGES = {
     "end": Change(
         service=connection_end,
-        question="Stop photos from {name}?",
-        explain="{name} will not be able to send you photos. Photos waiting for review are "
-        "refunded to them. They can ask you again later.",
-        button="Yes, end it",
-        done="You ended your connection with {name}.",
+        question=_("Stop photos from %(name)s?"),
+        explain=_(
+            "%(name)s will not be able to send you photos. Photos waiting for review are "
+            "refunded to them. They can ask you again later."
+        ),
+        button=_("Yes, end it"),
+        done=_("You ended your connection with %(name)s."),
     ),
     "block": Change(
         service=connection_block,
-        question="Block {name}?",
-        explain="{name} will not be able to send you photos or ask you again. Photos waiting "
-        "for review are refunded to them.",
-        button="Yes, block",
-        done="You blocked {name}. They cannot ask you again.",
+        question=_("Block %(name)s?"),
+        explain=_(
+            "%(name)s will not be able to send you photos or ask you again. Photos waiting "
+            "for review are refunded to them."
+        ),
+        button=_("Yes, block"),
+        done=_("You blocked %(name)s. They cannot ask you again."),
     ),
 }
 
@@ -83,7 +90,7 @@ def connection_change(request: KioskRequest, connection_id: int, change: str) ->
     connection = connection_of(inmate=request.kiosk.person, connection_id=connection_id)
     if connection is None:
         if request.method == "POST":
-            messages.info(request, "That connection has already ended.")
+            messages.info(request, gettext("That connection has already ended."))
             return redirect("kiosk:connections")
         raise Http404("No such connection.")
     name = sender_name(connection)
@@ -93,7 +100,7 @@ def connection_change(request: KioskRequest, connection_id: int, change: str) ->
         except ConnectionNotAllowed as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, words.done.format(name=name))
+            messages.success(request, str(words.done) % {"name": name})
         return redirect("kiosk:connections")
     return TemplateResponse(
         request,
@@ -102,8 +109,8 @@ def connection_change(request: KioskRequest, connection_id: int, change: str) ->
             request,
             connection=connection,
             change=change,
-            question=words.question.format(name=name),
-            explain=words.explain.format(name=name),
-            button=words.button,
+            question=str(words.question) % {"name": name},
+            explain=str(words.explain) % {"name": name},
+            button=str(words.button),
         ),
     )

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -35,7 +36,10 @@ def caption(photo: Photo) -> str:
     """ "From Maria · March 3, 2026": who sent it and the facility's date it was delivered."""
     name = photo.sender.get_full_name() or photo.sender.get_username()
     delivered = timezone.localtime(photo.delivered_at)  # type: ignore[attr-defined]
-    return f"From {name} · {date_format(delivered, 'F j, Y')}"
+    return gettext("From %(name)s · %(date)s") % {
+        "name": name,
+        "date": date_format(delivered, gettext("F j, Y")),
+    }
 
 
 def step(photo: Photo | None) -> dict | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,6 +22,7 @@ from kinframe.connections.services import (
     connection_approve,
     connection_decline,
 )
+from kinframe.devices.pins import MIN_LENGTH
 from kinframe.devices.services import (
     DeviceError,
     KioskSignInError,
@@ -32,6 +36,8 @@ from kinframe.keyset import keyset_page
 from kinframe.languages import supported_language
 
 from .access import (
+    IDLE_SIGNED_OUT,
+    TIME_UP,
     KioskRequest,
     end_session,
     kiosk_view,
@@ -43,11 +49,14 @@ from .access import (
 from .forms import DIGIT_KEYS, LETTER_KEYS, EnrolForm, NewPinForm, SignInForm
 from .selectors import delivered_photos, unopened_photos
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 GALLERY_PAGE_SIZE = 24
 # What the signed-out screen says, by why kiosk.js signed the person out.
 SIGNED_OUT = {
-    "idle": "You were signed out because the screen was not used.",
-    "time": "Your time is up. Sign in again to carry on.",
+    "idle": IDLE_SIGNED_OUT,
+    "time": TIME_UP,
 }
 
 
@@ -59,6 +68,7 @@ def kiosk_context(request: KioskRequest, **context):
         "device": request.kiosk.device,
         "digit_keys": DIGIT_KEYS,
         "letter_keys": LETTER_KEYS,
+        "min_length": MIN_LENGTH,
         **context,
     }
 
@@ -113,7 +123,9 @@ def new_pin(request: KioskRequest) -> HttpResponse:
                 form.add_error("pin", str(exc))
             else:
                 pin_changed(request)
-                messages.success(request, "Your new PIN is saved. Use it next time you sign in.")
+                messages.success(
+                    request, gettext("Your new PIN is saved. Use it next time you sign in.")
+                )
                 return redirect("kiosk:home")
         status = 400
     return TemplateResponse(
@@ -146,7 +158,10 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 form.add_error("code", str(exc))
             else:
                 request.session.flush()  # nobody's session carries over onto the new kiosk
-                messages.success(request, f"This screen is now the kiosk “{device.name}”.")
+                messages.success(
+                    request,
+                    gettext("This screen is now the kiosk “%(name)s”.") % {"name": device.name},
+                )
                 return set_device_cookie(redirect("kiosk:sign_in"), credential)
         status = 400
     current = request_device(request)
@@ -159,7 +174,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
 @kiosk_view(person=False)
 def sign_out(request: KioskRequest) -> HttpResponse:
     end_session(request, request.kiosk)
-    messages.info(request, SIGNED_OUT.get(request.POST.get("why", ""), "You are signed out."))
+    why = SIGNED_OUT.get(request.POST.get("why", ""), gettext_lazy("You are signed out."))
+    messages.info(request, str(why))
     return redirect("kiosk:sign_in")
 
 
@@ -171,7 +187,7 @@ def language(request: KioskRequest) -> HttpResponse:
     choice is the screen's own (the cookie) until someone changes it."""
     code = supported_language(request.POST.get("language"))
     if code is None:
-        return HttpResponse("Choose one of the languages offered.", status=400)
+        return HttpResponse(gettext("Choose one of the languages offered."), status=400)
     person = request.kiosk.inmate
     if person is not None:
         inmate_language_set(actor=request.kiosk.person_actor, inmate=person, language=code)
@@ -208,12 +224,14 @@ def home(request: KioskRequest) -> HttpResponse:
             tiles=[(photo, True) for photo in new]
             + [(photo, False) for photo in page.object_list if photo not in new],
             new_count=f"{len(new)}{'+' if more_new else ''}" if new else "",
+            new_number=len(new),  # for the badge's plural
+            more_new=more_new,
             page=page,
         ),
     )
 
 
-def _decide(request: KioskRequest, connection_id: int, decide, done: str) -> HttpResponse:
+def _decide(request: KioskRequest, connection_id: int, decide, done: StrOrPromise) -> HttpResponse:
     connection = (
         Connection.objects.filter(pk=connection_id, inmate=request.kiosk.person)
         .select_related("sender")
@@ -226,22 +244,28 @@ def _decide(request: KioskRequest, connection_id: int, decide, done: str) -> Htt
     except ConnectionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(
-            request,
-            done.format(name=connection.sender.get_full_name() or connection.sender.get_username()),
-        )
+        name = connection.sender.get_full_name() or connection.sender.get_username()
+        messages.success(request, str(done) % {"name": name})
     return redirect("kiosk:home")
 
 
 @require_POST
 @kiosk_view()
 def request_approve(request: KioskRequest, connection_id: int) -> HttpResponse:
-    return _decide(request, connection_id, connection_approve, "{name} can now send you photos.")
+    return _decide(
+        request,
+        connection_id,
+        connection_approve,
+        gettext_lazy("%(name)s can now send you photos."),
+    )
 
 
 @require_POST
 @kiosk_view()
 def request_decline(request: KioskRequest, connection_id: int) -> HttpResponse:
     return _decide(
-        request, connection_id, connection_decline, "You declined the request from {name}."
+        request,
+        connection_id,
+        connection_decline,
+        gettext_lazy("You declined the request from %(name)s."),
     )

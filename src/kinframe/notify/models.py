@@ -1,6 +1,8 @@
 """The outbox: every email and SMS Kinframe sends, kept so operators (and the demo) can read them."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OutboxMessage(models.Model):
@@ -26,17 +28,17 @@ class NotificationPreference(models.Model):
     (they are records of money), by email if there is one, else by SMS."""
 
     class Channels(models.TextChoices):
-        EMAIL = "email", "email"
-        SMS = "sms", "text message (SMS)"
-        BOTH = "both", "email and text message"
-        NONE = "none", "only receipts and refunds"
+        EMAIL = "email", pgettext_lazy("notification channel", "email")
+        SMS = "sms", _("text message (SMS)")
+        BOTH = "both", _("email and text message")
+        NONE = "none", _("only receipts and refunds")
 
     user = models.OneToOneField(
         "accounts.User", on_delete=models.CASCADE, related_name="notification_preference"
     )
     channels = models.CharField(max_length=8, choices=Channels.choices, default=Channels.EMAIL)
     low_balance = models.BooleanField(
-        default=False, help_text="Tell me when my balance falls below the price of two photos."
+        default=False, help_text=_("Tell me when my balance falls below the price of two photos.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 

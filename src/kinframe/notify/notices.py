@@ -24,6 +24,7 @@ from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -101,18 +102,28 @@ def unsubscribe_token_user_id(token: str) -> int | None:
         return None
 
 
-def notice_send(*, user, notice: Notice, subject: str, context: dict[str, Any]) -> list[str]:
+def notice_send(
+    *,
+    user,
+    notice: Notice,
+    subject: str | Promise,
+    context: dict[str, Any],
+    subject_params: dict[str, Any] | None = None,
+) -> list[str]:
     """Send ``notice`` now by each channel ``channels_for`` picks; returns those channels.
 
     Written in the recipient's language (their account's choice), whoever caused it: a reviewer
     working in English rejects a photo, and a family that chose Spanish reads why in Spanish.
-    ``subject`` may be lazy (``gettext_lazy``) so that it is translated here.
+    ``subject`` may be lazy (``gettext_lazy``) so that it is translated here, and then filled
+    with ``subject_params`` (``"%(name)s accepted your connection request"``): a task holds only
+    the lazy text and its values, never words already put in one language.
 
     Raises ``SmsError`` or an SMTP error when a channel fails, after sending the others, so the
     task can try again; a channel that already went out is not sent twice on that retry.
     """
     with translation.override(language_of(user)):
-        return _notice_send(user=user, notice=notice, subject=str(subject), context=context)
+        text = str(subject) % subject_params if subject_params else str(subject)
+        return _notice_send(user=user, notice=notice, subject=text, context=context)
 
 
 def _notice_send(*, user, notice: Notice, subject: str, context: dict[str, Any]) -> list[str]:
@@ -177,8 +188,9 @@ def notice_send_or_retry(
     already_sent: Sequence[str],
     user: Any,
     notice: Notice,
-    subject: str,
+    subject: str | Promise,
     context: dict[str, Any],
+    subject_params: dict[str, Any] | None = None,
 ) -> None:
     """``notice_send`` for a task: if a channel fails, queue ``task`` again later with the next
     attempt number and the channels already sent; after ``RETRY_DELAYS`` run out, log and stop."""
@@ -187,6 +199,7 @@ def notice_send_or_retry(
             user=user,
             notice=notice,
             subject=subject,
+            subject_params=subject_params,
             context={**context, "already_sent": tuple(already_sent)},
         )
     except NoticeNotSent as exc:

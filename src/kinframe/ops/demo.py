@@ -37,13 +37,20 @@ DEMO_PASSWORD = "kinframe-demo"
 DEMO_PIN = "582941"  # six digits that pass the kiosk PIN rules (kinframe.devices.pins)
 DEMO_KIOSK = "Demo kiosk"
 
+# code, label (staff), what the sender reads, and the same in Spanish (a facility's own words,
+# typed by its staff, so written here rather than translated by the catalog).
 REJECTION_REASONS = [
-    ("nudity", "Nudity or sexual content", "The photo shows nudity or sexual content."),
-    ("gang", "Gang signs or symbols", "The photo shows gang signs, symbols or clothing."),
-    ("weapons", "Weapons or drugs", "The photo shows weapons, drugs or drug use."),
-    ("text", "Writing or hidden messages", "The photo contains writing, codes or a message."),
-    ("other", "Other policy reason", "The photo does not meet the facility's photo policy."),
-]
+    ("nudity", "Nudity or sexual content", "The photo shows nudity or sexual content.",
+     "La foto muestra desnudos o contenido sexual."),
+    ("gang", "Gang signs or symbols", "The photo shows gang signs, symbols or clothing.",
+     "La foto muestra señas, símbolos o ropa de pandillas."),
+    ("weapons", "Weapons or drugs", "The photo shows weapons, drugs or drug use.",
+     "La foto muestra armas, drogas o consumo de drogas."),
+    ("text", "Writing or hidden messages", "The photo contains writing, codes or a message.",
+     "La foto contiene escritura, códigos o un mensaje."),
+    ("other", "Other policy reason", "The photo does not meet the facility's photo policy.",
+     "La foto no cumple las normas de fotos del centro."),
+]  # fmt: skip
 
 PEOPLE = [
     ("LCJ", "A1001", "Marcus", "Hill"), ("LCJ", "A1002", "Dana", "Ortiz"),
@@ -91,12 +98,15 @@ def load_demo(*, history: bool = False) -> list[DemoLogin]:
         facility.commission_percent = commission
         facility.save(update_fields=["commission_percent"])
         facilities[code] = facility
-        for position, (reason_code, label, message) in enumerate(REJECTION_REASONS):
-            RejectionReason.objects.get_or_create(
+        for position, (reason_code, label, message, message_es) in enumerate(REJECTION_REASONS):
+            reason, _ = RejectionReason.objects.get_or_create(
                 facility=facility,
                 code=reason_code,
                 defaults={"label": label, "sender_message": message, "position": position},
             )
+            if not reason.sender_message_es:  # a demo seeded before reasons had Spanish
+                reason.sender_message_es = message_es
+                reason.save(update_fields=["sender_message_es"])
     inmates = {}
     for code, number, first, last in PEOPLE:
         inmate, _ = Inmate.objects.get_or_create(

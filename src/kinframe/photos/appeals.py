@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -45,14 +46,14 @@ def appeal_refusal(photo: Photo, *, now=None, appealed: bool | None = None) -> s
     """
     now = now or timezone.now()
     if photo.status != Photo.Status.REJECTED:
-        return "Only a rejected photo can be appealed."
+        return gettext("Only a rejected photo can be appealed.")
     if appealed is None:
         appealed = Appeal.objects.filter(photo_id=photo.pk).exists()
     if appealed:
-        return "This photo has already been appealed; a photo can be appealed once."
+        return gettext("This photo has already been appealed; a photo can be appealed once.")
     deadline = appeal_deadline(photo)
     if deadline is None or now > deadline:
-        return "Appeals are possible for 30 days after a rejection; this one is older."
+        return gettext("Appeals are possible for 30 days after a rejection; this one is older.")
     return None
 
 
@@ -63,12 +64,14 @@ def appeal_create(*, actor: Actor, photo: Photo | int, note: str) -> Appeal:
     pk = photo.pk if isinstance(photo, Photo) else photo
     photo = Photo.objects.select_for_update().get(pk=pk)
     if actor.user is None or photo.sender_id != actor.user.pk:
-        raise AppealError("Only the sender can appeal a photo.")
+        raise AppealError(gettext("Only the sender can appeal a photo."))
     note = (note or "").strip()
     if not note:
-        raise AppealError("Say in a few words why the photo should be looked at again.")
+        raise AppealError(gettext("Say in a few words why the photo should be looked at again."))
     if len(note) > NOTE_MAX:
-        raise AppealError(f"Keep the note under {NOTE_MAX} characters.")
+        raise AppealError(
+            gettext("Keep the note under %(count)d characters.") % {"count": NOTE_MAX}
+        )
     refusal = appeal_refusal(photo)
     if refusal:
         raise AppealError(refusal)
@@ -111,18 +114,22 @@ def appeal_decide(*, actor: Actor, appeal: Appeal | int, grant: bool, note: str 
     photo = Photo.objects.select_for_update().get(pk=appeal.photo_id)
     membership = actor.membership
     if membership is None or membership.facility_id != appeal.facility_id:
-        raise AppealError("Only the facility's staff can decide this appeal.")
+        raise AppealError(gettext("Only the facility's staff can decide this appeal."))
     if membership.role not in (StaffMembership.Role.REVIEWER, StaffMembership.Role.ADMIN):
-        raise AppealError("Only a reviewer or a facility admin can decide an appeal.")
+        raise AppealError(gettext("Only a reviewer or a facility admin can decide an appeal."))
     if actor.user is not None and actor.user.pk in (
         appeal.original_reviewer_id,
         photo.reviewed_by_id,
     ):
-        raise AppealError("Another reviewer must decide this appeal: you made the first decision.")
+        raise AppealError(
+            gettext("Another reviewer must decide this appeal: you made the first decision.")
+        )
     if appeal.status != Appeal.Status.PENDING:
-        raise AppealError("This appeal has already been decided; that decision is final.")
+        raise AppealError(gettext("This appeal has already been decided; that decision is final."))
     if photo.status != Photo.Status.REJECTED:
-        raise AppealError("The photo is no longer rejected, so the appeal has nothing to decide.")
+        raise AppealError(
+            gettext("The photo is no longer rejected, so the appeal has nothing to decide.")
+        )
     now = timezone.now()
     appeal.status = Appeal.Status.GRANTED if grant else Appeal.Status.UPHELD
     appeal.decided_by = actor.user
@@ -182,10 +189,10 @@ def photo_decision_reverse(
         or membership.facility_id != photo.facility_id
         or membership.role != StaffMembership.Role.ADMIN
     ):
-        raise AppealError("Only a facility admin can reverse a decision.")
+        raise AppealError(gettext("Only a facility admin can reverse a decision."))
     why = (why or "").strip()
     if not why:
-        raise AppealError("Say why the decision was made in error.")
+        raise AppealError(gettext("Say why the decision was made in error."))
     appeal = Appeal.objects.select_for_update().filter(photo_id=photo.pk).first()
     now = timezone.now()
     before = photo.status
@@ -205,7 +212,7 @@ def photo_decision_reverse(
         events.publish_on_commit(events.PHOTO_DELIVERED, photo_id=photo.pk)
     elif photo.status == Photo.Status.APPROVED:
         if reason is None or reason.facility_id != photo.facility_id or not reason.is_active:
-            raise AppealError("Choose one of the facility's reasons for the sender.")
+            raise AppealError(gettext("Choose one of the facility's reasons for the sender."))
         photo.status = Photo.Status.REJECTED
         photo.reviewed_by = actor.user
         photo.reviewed_at = now
@@ -215,7 +222,7 @@ def photo_decision_reverse(
         if appeal is not None and appeal.status == Appeal.Status.GRANTED:
             _refund_appeal(appeal, actor=actor)
     else:
-        raise AppealError("Only an approved or rejected photo has a decision to reverse.")
+        raise AppealError(gettext("Only an approved or rejected photo has a decision to reverse."))
     audit_log(
         "photo.decision_reversed",
         actor=actor,

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext, gettext_lazy
+
 if TYPE_CHECKING:
     from .models import Photo
 
-STORAGE_UNAVAILABLE_MESSAGE = (
+STORAGE_UNAVAILABLE_MESSAGE = gettext_lazy(
     "We couldn't store your photos right now; nothing was charged. "
     "Please try again in a few minutes."
 )
+
+
+#: The refused action, in the words of the message (callers pass the English key).
+ACTIONS = {
+    "approved": gettext_lazy("approved"),
+    "rejected": gettext_lazy("rejected"),
+    "withdrawn": gettext_lazy("withdrawn"),
+    "marked undeliverable": gettext_lazy("marked undeliverable"),
+}
 
 
 class PhotoStateError(Exception):
@@ -19,7 +30,10 @@ class PhotoStateError(Exception):
     def __init__(self, photo: Photo, action: str):
         self.photo = photo
         self.action = action
-        super().__init__(f"This photo is {photo.get_status_display()} and cannot be {action}.")
+        super().__init__(
+            gettext("This photo is %(status)s and cannot be %(action)s.")
+            % {"status": photo.get_status_display(), "action": ACTIONS.get(action, action)}
+        )
 
 
 class PhotoSendError(ValueError):
@@ -33,5 +47,5 @@ class PhotoStorageUnavailable(Exception):
     pages answer 503 with ``str(exc)`` and the sender tries again later.
     """
 
-    def __init__(self, message: str = STORAGE_UNAVAILABLE_MESSAGE):
-        super().__init__(message)
+    def __init__(self, message: str = ""):
+        super().__init__(message or str(STORAGE_UNAVAILABLE_MESSAGE))

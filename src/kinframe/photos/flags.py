@@ -20,10 +20,13 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 from PIL import Image, ImageFilter
 
 from kinframe.audit.actors import SYSTEM, Actor
 from kinframe.audit.services import audit_log
+from kinframe.facilities.models import RejectionReason
 
 from .models import PHASH_BANDS, Photo, PhotoFlag, PhotoHash, phash_bands, phash_to_signed
 
@@ -42,9 +45,11 @@ MIN_EDGES = 0.01
 #: The side the detectors look at: enough for a QR code a phone could read, and quick.
 ANALYSIS_LONG_SIDE = 1024
 
-GENERIC_RULES: dict[str, str] = {
-    PhotoFlag.Kind.CODE: "Photos with a QR code or barcode are usually refused.",
-    PhotoFlag.Kind.TEXT: "Photos that are mostly text, or screenshots, are usually refused.",
+GENERIC_RULES: dict[str, str | Promise] = {
+    PhotoFlag.Kind.CODE: gettext_lazy("Photos with a QR code or barcode are usually refused."),
+    PhotoFlag.Kind.TEXT: gettext_lazy(
+        "Photos that are mostly text, or screenshots, are usually refused."
+    ),
 }
 
 
@@ -264,14 +269,14 @@ def _likely_rule(*, facility_id: int, kind: str) -> str:
             flags__kind=kind,
             rejection_reason__isnull=False,
         )
-        .values("rejection_reason__sender_message")
+        .values("rejection_reason")
         .annotate(n=Count("pk"))
         .order_by("-n")
         .first()
     )
     if top:
-        return top["rejection_reason__sender_message"]
-    return GENERIC_RULES.get(kind, "")
+        return RejectionReason.objects.get(pk=top["rejection_reason"]).localized_sender_message
+    return str(GENERIC_RULES.get(kind, ""))
 
 
 def send_warnings(*, facility_id: int, files: list[tuple[str, bytes]]) -> list[SendWarning]:
@@ -306,8 +311,8 @@ def send_warnings(*, facility_id: int, files: list[tuple[str, bytes]]) -> list[S
                 SendWarning(
                     filename=filename,
                     kind=PhotoFlag.Kind.NEAR_DUPLICATE,
-                    label="The facility already refused a photo like this one",
-                    rule=reason.sender_message if reason else "",
+                    label=gettext("The facility already refused a photo like this one"),
+                    rule=reason.localized_sender_message if reason else "",
                 )
             )
         signals = analyse_image(result.display)

@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def photo_key(instance: "Photo", filename: str) -> str:
@@ -21,13 +23,13 @@ class Photo(models.Model):
     """
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Processing"
-        PENDING_REVIEW = "pending_review", "Waiting for review"
-        APPROVED = "approved", "Delivered"
-        REJECTED = "rejected", "Rejected"
-        FAILED = "failed", "Could not be processed"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        UNDELIVERABLE = "undeliverable", "Could not be delivered"
+        RECEIVED = "received", _("Processing")
+        PENDING_REVIEW = "pending_review", _("Waiting for review")
+        APPROVED = "approved", _("Delivered")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Could not be processed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        UNDELIVERABLE = "undeliverable", _("Could not be delivered")
 
     REFUNDED_STATUSES = (Status.REJECTED, Status.FAILED, Status.WITHDRAWN, Status.UNDELIVERABLE)
 
@@ -113,6 +115,12 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return f"Photo {self.public_id} to {self.inmate_id} ({self.status})"
+
+    @property
+    def localized_failure_message(self) -> str:
+        """Why it failed, in the active language when it is one of Kinframe's own messages (they
+        are kept in English on the photo); anything else as it was written."""
+        return gettext(self.failure_message) if self.failure_message else ""
 
 
 class PhotoView(models.Model):
@@ -240,9 +248,9 @@ class PhotoFlag(models.Model):
     """Something staff should know about a photo before deciding. A flag informs; it never decides."""
 
     class Kind(models.TextChoices):
-        NEAR_DUPLICATE = "near_duplicate", "Like a photo decided before"
-        CODE = "code", "QR code or barcode"
-        TEXT = "text", "Mostly text or a screenshot"
+        NEAR_DUPLICATE = "near_duplicate", _("Like a photo decided before")
+        CODE = "code", _("QR code or barcode")
+        TEXT = "text", _("Mostly text or a screenshot")
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="flags")
     facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="+")
@@ -281,9 +289,9 @@ class Appeal(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for a second look"
-        GRANTED = "granted", "Accepted on appeal"
-        UPHELD = "upheld", "Rejection confirmed"
+        PENDING = "pending", _("Waiting for a second look")
+        GRANTED = "granted", _("Accepted on appeal")
+        UPHELD = "upheld", _("Rejection confirmed")
 
     photo = models.OneToOneField(Photo, on_delete=models.PROTECT, related_name="appeal")
     facility = models.ForeignKey(

@@ -32,6 +32,7 @@ from django.db import DatabaseError, Error, InterfaceError, connection, transact
 from django.db.models import F, Q
 from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from kinframe.audit.actors import SYSTEM
 from kinframe.audit.services import audit_log
@@ -56,7 +57,9 @@ INFRA_BACKOFF_MAX = timedelta(minutes=30)
 #: (a dropped connection between COMMIT and the enqueue, or a worker that died before claiming).
 #: The wait doubles with the photo's age, so a long backlog is not queued over and over.
 UNCLAIMED_BACKSTOP_MAX = timedelta(minutes=30)
-GENERIC_FAILURE_MESSAGE = "Something went wrong on our side while preparing this photo."
+GENERIC_FAILURE_MESSAGE = gettext_noop(
+    "Something went wrong on our side while preparing this photo."
+)
 #: Errors of the machinery rather than of the image: retried for PHOTO_INFRA_RETRY_HOURS.
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OSError, DatabaseError, InterfaceError)
 try:  # S3-compatible storage raises botocore's errors, which are not OSErrors

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -88,7 +89,7 @@ def review_leases_acquire(
     """
     user = actor.user
     if user is None:
-        raise LeaseError("Only a signed-in reviewer can hold photos.")
+        raise LeaseError(gettext("Only a signed-in reviewer can hold photos."))
     want = max(1, min(want, MAX_HELD))
     now = timezone.now()
     expires = now + timedelta(seconds=LEASE_SECONDS)
@@ -177,11 +178,17 @@ def _check_lease(photo: Photo, actor: Actor, now) -> None:
                 "expires_at": now + timedelta(seconds=LEASE_SECONDS),
             },
         )
-        raise LeaseError("This photo has only just reached your screen: look at it, then decide.")
+        raise LeaseError(
+            gettext("This photo has only just reached your screen: look at it, then decide.")
+        )
     if lease.reviewer_id != user.pk:
-        raise LeaseError("Another reviewer has this photo on screen; it is theirs to decide.")
+        raise LeaseError(
+            gettext("Another reviewer has this photo on screen; it is theirs to decide.")
+        )
     if now - lease.acquired_at < MIN_LOOK:
-        raise LeaseError("This photo has only just reached your screen: look at it, then decide.")
+        raise LeaseError(
+            gettext("This photo has only just reached your screen: look at it, then decide.")
+        )
 
 
 def photo_decide(
@@ -194,7 +201,7 @@ def photo_decide(
     decision. Runs in one transaction with the approval or rejection (refund, audit, notice).
     """
     if actor.user is None:
-        raise LeaseError("Only a signed-in reviewer can decide photos.")
+        raise LeaseError(gettext("Only a signed-in reviewer can decide photos."))
     pk = photo.pk if isinstance(photo, Photo) else photo
     lease_problem: LeaseError | None = None
     with transaction.atomic():
@@ -230,12 +237,18 @@ def photo_decision_undo(*, photo: Photo | int, actor: Actor) -> Photo:
     photo = Photo.objects.select_for_update().get(pk=pk)
     now = timezone.now()
     if photo.status not in (Photo.Status.APPROVED, Photo.Status.REJECTED):
-        raise UndoRefused(f"This photo is {photo.get_status_display().lower()}: nothing to undo.")
+        raise UndoRefused(
+            gettext("This photo is %(status)s: nothing to undo.")
+            % {"status": photo.get_status_display().lower()}
+        )
     if actor.user is None or photo.reviewed_by_id != actor.user.pk:
-        raise UndoRefused("Only the reviewer who decided this photo can undo the decision.")
+        raise UndoRefused(
+            gettext("Only the reviewer who decided this photo can undo the decision.")
+        )
     if photo.reviewed_at is None or now - photo.reviewed_at > timedelta(seconds=UNDO_SECONDS):
         raise UndoRefused(
-            f"A decision can be undone for {UNDO_SECONDS} seconds only; this one stands."
+            gettext("A decision can be undone for %(seconds)d seconds only; this one stands.")
+            % {"seconds": UNDO_SECONDS}
         )
     undone = photo.status
     if undone == Photo.Status.REJECTED:
@@ -243,7 +256,9 @@ def photo_decision_undo(*, photo: Photo | int, actor: Actor) -> Photo:
             credits_recharge_photo(photo=photo, actor=actor)
         except InsufficientCredits:
             raise UndoRefused(
-                "The sender has already spent the refunded credits, so the rejection stands."
+                gettext(
+                    "The sender has already spent the refunded credits, so the rejection stands."
+                )
             ) from None
     reason = photo.rejection_reason
     photo.status = Photo.Status.PENDING_REVIEW

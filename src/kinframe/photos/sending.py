@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
 from functools import partial
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, transaction
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.services import audit_log
@@ -27,7 +29,7 @@ from kinframe.restrictions.watch import watchlist_flag_photos
 
 from .errors import PhotoSendError, PhotoStorageUnavailable
 from .files import delete_file
-from .imaging import UnsupportedImage, probe_image
+from .imaging import UnsupportedImage, _megabytes, probe_image
 from .models import Photo
 from .processing import queue_processing, requeue_backstop
 
@@ -35,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 #: Errors of the machinery, not of the sender's files: the send is refused with a 503.
 INFRASTRUCTURE_ERRORS = (OSError, DatabaseError, InterfaceError)
-SEND_UNCONFIRMED_MESSAGE = (
+SEND_UNCONFIRMED_MESSAGE = gettext_lazy(
     "We couldn't confirm that your photos were sent. Please look at your photo history in a few "
     "minutes before you send them again."
 )
@@ -57,19 +59,23 @@ def _check_connection(*, sender, connection: Connection, lock: bool = False) -> 
         rows = rows.select_for_update(of=("self", "inmate"))
     current = rows.filter(pk=connection.pk).first()
     if current is None or current.sender_id != sender.pk:
-        raise PhotoSendError("You can only send photos to people you are connected with.")
+        raise PhotoSendError(gettext("You can only send photos to people you are connected with."))
     if current.status != Connection.Status.APPROVED:
         raise PhotoSendError(
-            f"{current.inmate.full_name} has not approved your connection, "
-            "so you cannot send photos yet."
+            gettext("%(name)s has not approved your connection, so you cannot send photos yet.")
+            % {"name": current.inmate.full_name}
         )
     inmate = current.inmate
     if inmate.status != Inmate.Status.ACTIVE:
         raise PhotoSendError(
-            f"{inmate.full_name} is no longer at {inmate.facility.name}; photos cannot be sent."
+            gettext("%(name)s is no longer at %(facility)s; photos cannot be sent.")
+            % {"name": inmate.full_name, "facility": inmate.facility.name}
         )
     if not inmate.facility.photos_enabled:
-        raise PhotoSendError(f"{inmate.facility.name} does not accept photos at the moment.")
+        raise PhotoSendError(
+            gettext("%(facility)s does not accept photos at the moment.")
+            % {"facility": inmate.facility.name}
+        )
     if (refusal := send_refusal(sender=sender, inmate=inmate)) is not None:  # blocks, suspensions
         raise PhotoSendError(refusal)
     return current
@@ -92,8 +98,39 @@ def _probe_upload(upload, name: str) -> None:
     try:
         probe_image(data, max_bytes=limit, max_pixels=settings.PHOTO_MAX_PIXELS)
     except UnsupportedImage as exc:
-        exc.filename = name
-        raise
+        refusal = UnsupportedImage(_in_sender_words(exc, max_bytes=limit), code=exc.code)
+        refusal.filename = name
+        raise refusal from exc
+
+
+def _in_sender_words(exc: UnsupportedImage, *, max_bytes: int) -> str:
+    """``exc``'s message in the sender's language. ``imaging`` is kept free of Django, so it
+    speaks English; its codes say which message it was."""
+    words = {
+        "formats": gettext("JPEG, PNG, WebP, HEIC or GIF"),
+        "size": _megabytes(max_bytes),
+        "megapixels": f"{settings.PHOTO_MAX_PIXELS / 1_000_000:g}",
+    }
+    if exc.code == "too_many_pixels":
+        found = re.search(r"\((\d+) x (\d+)\)", str(exc))
+        if not found:
+            return str(exc)
+        return gettext(
+            "This photo has too many pixels (%(width)s x %(height)s). "
+            "Send a photo of at most %(megapixels)s megapixels."
+        ) % {**words, "width": found[1], "height": found[2]}
+    message = {
+        "empty": gettext("This file is empty. Send a %(formats)s of at most %(size)s MB."),
+        "too_large": gettext("This file is too large. Send a %(formats)s of at most %(size)s MB."),
+        "format": gettext(
+            "This file is not a photo we can accept. Send a %(formats)s of at most %(size)s MB."
+        ),
+        "header": gettext(
+            "This photo seems to be damaged or incomplete, so we cannot use it. "
+            "Try sending it again, or send another %(formats)s file."
+        ),
+    }.get("header" if exc.code == "damaged" else exc.code)
+    return message % words if message else str(exc)
 
 
 def photo_send(*, actor: Actor, connection: Connection, upload, filename: str = "") -> Photo:
@@ -112,15 +149,19 @@ def photo_send_many(*, actor: Actor, connection: Connection, uploads: Sequence) 
     """
     items = [item if isinstance(item, tuple) else (item, "") for item in uploads]
     if not items:
-        raise PhotoSendError("Choose at least one photo to send.")
+        raise PhotoSendError(gettext("Choose at least one photo to send."))
     if len(items) > settings.PHOTO_MAX_PER_SEND:
         raise PhotoSendError(
-            f"You can send at most {settings.PHOTO_MAX_PER_SEND} photos at once; "
-            f"you chose {len(items)}."
+            ngettext(
+                "You can send at most %(most)d photo at once; you chose %(count)d.",
+                "You can send at most %(most)d photos at once; you chose %(count)d.",
+                settings.PHOTO_MAX_PER_SEND,
+            )
+            % {"most": settings.PHOTO_MAX_PER_SEND, "count": len(items)}
         )
     sender = actor.user
     if sender is None:
-        raise PhotoSendError("Only a signed-in sender can send photos.")
+        raise PhotoSendError(gettext("Only a signed-in sender can send photos."))
     # Cheap checks first, outside the transaction: a refused file never reaches the ledger.
     try:
         _check_connection(sender=sender, connection=connection)
@@ -177,7 +218,7 @@ def photo_send_many(*, actor: Actor, connection: Connection, uploads: Sequence) 
         if outcome is None:
             # Nobody can tell whether COMMIT happened: keep the files (the orphan sweeper removes
             # them later if no photo names them), and never promise that nothing was charged.
-            raise PhotoStorageUnavailable(SEND_UNCONFIRMED_MESSAGE) from exc
+            raise PhotoStorageUnavailable(str(SEND_UNCONFIRMED_MESSAGE)) from exc
         for name in stored:
             delete_file(name)
         if isinstance(exc, INFRASTRUCTURE_ERRORS):

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from kinframe.audit.actors import Actor
 from kinframe.audit.context import current_origin
@@ -125,8 +126,9 @@ def photo_withdraw(*, photo: Photo | int, actor: Actor) -> Photo:
     return photo
 
 
-UNDELIVERABLE_MOVED = "They are no longer at that facility."
-UNDELIVERABLE_ENDED = "The connection was ended before the photo was reviewed."
+# Kept in English on the photo; ``Photo.localized_failure_message`` reads them in the reader's words.
+UNDELIVERABLE_MOVED = gettext_noop("They are no longer at that facility.")
+UNDELIVERABLE_ENDED = gettext_noop("The connection was ended before the photo was reviewed.")
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from kinframe.db import close_broken_connections
@@ -9,11 +10,12 @@ from kinframe.notify.notices import Notice, notice_send_or_retry
 
 from .models import Photo
 
+#: Lazy: each is translated when the notice is sent, in the sender's language.
 SUBJECTS = {
-    "photo_delivered": "Your photo was delivered",
-    "photo_rejected": "Your photo was not accepted; your credits are back",
-    "photo_undeliverable": "Your photo could not be delivered; your credits are back",
-    "photo_failed": "We could not process your photo; your credits are back",
+    "photo_delivered": _("Your photo was delivered"),
+    "photo_rejected": _("Your photo was not accepted; your credits are back"),
+    "photo_undeliverable": _("Your photo could not be delivered; your credits are back"),
+    "photo_failed": _("We could not process your photo; your credits are back"),
 }
 #: The status a photo must still have for a decision's notice to go out (see below).
 DECIDED_STATUS = {

@@ -26,6 +26,7 @@ def _reason_form(reason: RejectionReason, data=None) -> RejectionReasonForm:
         initial={
             "label": reason.label,
             "sender_message": reason.sender_message,
+            "sender_message_es": reason.sender_message_es,
             "is_active": reason.is_active,
         },
     )
