@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 #: Lazy, so each page reads them in its reader's language.
 ACTION_LABELS: dict[str, Promise] = {
@@ -105,3 +106,102 @@ def action_label(action: str) -> str:
         return str(ACTION_LABELS[action])
     words = action.replace(".", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+#: The names of the details an event keeps (``AuditEvent.data``), in the reader's language. A key
+#: missing here reads as its own words ("balance_after" -> "balance after").
+DETAIL_LABELS: dict[str, Promise] = {
+    "amount": pgettext_lazy("audit detail", "amount"),
+    "appeal": pgettext_lazy("audit detail", "appeal"),
+    "balance_after": pgettext_lazy("audit detail", "balance after"),
+    "balance_left": pgettext_lazy("audit detail", "balance left"),
+    "batch": pgettext_lazy("audit detail", "batch"),
+    "by": pgettext_lazy("audit detail", "by"),
+    "by_hand": pgettext_lazy("audit detail", "by hand"),
+    "case": pgettext_lazy("audit detail", "case"),
+    "changed": pgettext_lazy("audit detail", "changed"),
+    "client": pgettext_lazy("audit detail", "client"),
+    "connection": pgettext_lazy("audit detail", "connection"),
+    "connections": pgettext_lazy("audit detail", "connections"),
+    "credits": pgettext_lazy("audit detail", "credits"),
+    "device": pgettext_lazy("audit detail", "device"),
+    "dispute": pgettext_lazy("audit detail", "dispute"),
+    "email": pgettext_lazy("audit detail", "email"),
+    "entries": pgettext_lazy("audit detail", "entries"),
+    "event": pgettext_lazy("audit detail", "event"),
+    "events": pgettext_lazy("audit detail", "events"),
+    "expires_at": pgettext_lazy("audit detail", "expires at"),
+    "facility": pgettext_lazy("audit detail", "facility"),
+    "failures": pgettext_lazy("audit detail", "failures"),
+    "file": pgettext_lazy("audit detail", "file"),
+    "files": pgettext_lazy("audit detail", "files"),
+    "first_reviewer": pgettext_lazy("audit detail", "first reviewer"),
+    "from": pgettext_lazy("audit detail", "from"),
+    "height": pgettext_lazy("audit detail", "height"),
+    "inmate": pgettext_lazy("audit detail", "inmate"),
+    "language": pgettext_lazy("audit detail", "language"),
+    "limit": pgettext_lazy("audit detail", "limit"),
+    "link": pgettext_lazy("audit detail", "link"),
+    "lock": pgettext_lazy("audit detail", "lock"),
+    "lockouts": pgettext_lazy("audit detail", "lockouts"),
+    "message": pgettext_lazy("audit detail", "message"),
+    "message_id": pgettext_lazy("audit detail", "message id"),
+    "must_change_pin": pgettext_lazy("audit detail", "must change pin"),
+    "name": pgettext_lazy("audit detail", "name"),
+    "networks": pgettext_lazy("audit detail", "networks"),
+    "new_account": pgettext_lazy("audit detail", "new account"),
+    "number": pgettext_lazy("audit detail", "number"),
+    "on": pgettext_lazy("audit detail", "on"),
+    "outcome": pgettext_lazy("audit detail", "outcome"),
+    "phone": pgettext_lazy("audit detail", "phone"),
+    "photos": pgettext_lazy("audit detail", "photos"),
+    "scope": pgettext_lazy("audit detail", "scope"),
+    "ends_at": pgettext_lazy("audit detail", "ends at"),
+    "exported_at": pgettext_lazy("audit detail", "exported at"),
+    "exported_by": pgettext_lazy("audit detail", "exported by"),
+    "label": pgettext_lazy("audit detail", "label"),
+    "matched_photo": pgettext_lazy("audit detail", "matched photo"),
+    "photo_id": pgettext_lazy("audit detail", "photo id"),
+    "recipient": pgettext_lazy("audit detail", "recipient"),
+    "recipient_number": pgettext_lazy("audit detail", "recipient number"),
+    "rejection_reason": pgettext_lazy("audit detail", "rejection reason"),
+    "reviewed_at": pgettext_lazy("audit detail", "reviewed at"),
+    "reviewer": pgettext_lazy("audit detail", "reviewer"),
+    "sender_message": pgettext_lazy("audit detail", "sender message"),
+    "sender_message_es": pgettext_lazy("audit detail", "sender message es"),
+    "sent_at": pgettext_lazy("audit detail", "sent at"),
+    "status": pgettext_lazy("audit detail", "status"),
+    "views": pgettext_lazy("audit detail", "views"),
+    "approved": pgettext_lazy("audit detail", "approved"),
+    "rejected": pgettext_lazy("audit detail", "rejected"),
+    "withdrawn": pgettext_lazy("audit detail", "withdrawn"),
+    "kinds": pgettext_lazy("audit detail", "kinds"),
+    "photos_refunded": pgettext_lazy("audit detail", "photos refunded"),
+    "photos_undeliverable": pgettext_lazy("audit detail", "photos undeliverable"),
+    "price": pgettext_lazy("audit detail", "price"),
+    "provider": pgettext_lazy("audit detail", "provider"),
+    "reason": pgettext_lazy("audit detail", "reason"),
+    "reference": pgettext_lazy("audit detail", "reference"),
+    "refund": pgettext_lazy("audit detail", "refund"),
+    "refunded_total": pgettext_lazy("audit detail", "refunded total"),
+    "relationship": pgettext_lazy("audit detail", "relationship"),
+    "retention_days": pgettext_lazy("audit detail", "retention days"),
+    "role": pgettext_lazy("audit detail", "role"),
+    "sender": pgettext_lazy("audit detail", "sender"),
+    "session": pgettext_lazy("audit detail", "session"),
+    "to": pgettext_lazy("audit detail", "to"),
+    "type": pgettext_lazy("audit detail", "type"),
+    "undone": pgettext_lazy("audit detail", "undone"),
+    "url": pgettext_lazy("audit detail", "url"),
+    "user": pgettext_lazy("audit detail", "user"),
+    "variant": pgettext_lazy("audit detail", "variant"),
+    "verified": pgettext_lazy("audit detail", "verified"),
+    "was": pgettext_lazy("audit detail", "was"),
+    "why": pgettext_lazy("audit detail", "why"),
+    "width": pgettext_lazy("audit detail", "width"),
+    "window_minutes": pgettext_lazy("audit detail", "window minutes"),
+}
+
+
+def detail_label(key: str) -> str:
+    return str(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key.replace("_", " ")

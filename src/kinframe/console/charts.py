@@ -13,6 +13,7 @@ from math import ceil, floor, log10
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 60, 12, 16, 50
@@ -174,6 +175,7 @@ def hbar_chart(*, title: str, items: Sequence[tuple[str, int]], color: str) -> S
             f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" fill="{INK}">{n:,}</text>'
         )
     if not items:
-        parts.append(f'<text x="8" y="20" fill="{INK}">Nothing rejected in this range.</text>')
+        empty = escape(gettext("Nothing rejected in this range."))
+        parts.append(f'<text x="8" y="20" fill="{INK}">{empty}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

@@ -61,9 +61,7 @@ class RejectionReasonForm(forms.Form):
     )
     sender_message_es = forms.CharField(
         label=_("The same in Spanish (optional)"),
-        help_text=_(
-            "Senders who read Spanish see this; left empty, they see the English text."
-        ),
+        help_text=_("Senders who read Spanish see this; left empty, they see the English text."),
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "data-testid": "reason-message-es", "lang": "es"}),

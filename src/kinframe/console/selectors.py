@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 from kinframe.accounts.models import User
 from kinframe.audit.models import AuditEvent
 from kinframe.connections.models import Connection
+from kinframe.credits.models import LedgerEntry
 from kinframe.facilities.models import (
     AgencyMembership,
     Facility,
@@ -329,6 +330,11 @@ def audit_target_labels(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
             labels[(Suspension._meta.label_lower, str(suspension.pk))] = gettext(
                 "Photos to %(name)s (#%(number)s) suspended"
             ) % {"name": suspension.inmate.full_name, "number": suspension.inmate.number}
+    if pks := ids.get(LedgerEntry._meta.label_lower):
+        for entry in LedgerEntry.objects.filter(pk__in=pks):
+            labels[(LedgerEntry._meta.label_lower, str(entry.pk))] = (
+                f"{entry.get_kind_display()} {entry.amount:+d} ({entry.reference})"
+            )
     if pks := ids.get(Facility._meta.label_lower):
         for facility in Facility.objects.filter(pk__in=pks):
             labels[(Facility._meta.label_lower, str(facility.pk))] = (

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from kinframe.audit.labels import action_label
+from kinframe.audit.labels import action_label, detail_label
 from kinframe.audit.models import AuditEvent
 
 from ..access import AUDIT_ROLES, ConsoleRequest, console_view
@@ -57,7 +57,7 @@ def _readable(events: list[AuditEvent]) -> list[dict]:
             "who": audit_actor_name(event),
             "on": targets.get((event.target_type, event.target_id), event.target_label),
             "details": [
-                (key.replace("_", " "), "—" if value in ("", None, [], {}) else value)
+                (detail_label(key), "—" if value in ("", None, [], {}) else value)
                 for key, value in event.data.items()
             ],
         }
