@@ -293,7 +293,9 @@ def test_pages_for_a_signed_in_sender(language, auditors, facility):
     person.check()
     person.page.get_by_test_id("photo-input").set_input_files(str(PHOTOS / "Canon_40D.jpg"))
     person.page.get_by_test_id("send-button").click()
-    expect(person.page.locator(".message-success")).to_contain_text("1 photo sent")
+    expect(person.page.locator(".message-success")).to_contain_text(
+        "1 photo sent" if language == "en" else "1 foto enviada"
+    )
     person.check()
 
     person.page.goto("/credits/")
@@ -301,10 +303,10 @@ def test_pages_for_a_signed_in_sender(language, auditors, facility):
     person.page.get_by_test_id("buy").click()
     person.page.wait_for_url("**/sandbox/checkout/**")
     person.check()  # the test-mode card form
-    person.page.get_by_label("Card number").fill("4000 0000 0000 0002")
-    person.page.get_by_label("Expiry (MM / YY)").fill("12 / 39")
-    person.page.get_by_label("CVC").fill("123")
-    person.page.get_by_label("Name on card").fill("Ana Reyes")
+    person.page.locator("input[name=card_number]").fill("4000 0000 0000 0002")
+    person.page.locator("input[name=expiry]").fill("12 / 39")
+    person.page.locator("input[name=cvc]").fill("123")
+    person.page.locator("input[name=name]").fill("Ana Reyes")
     person.page.get_by_test_id("pay").click()
     person.check()  # declined, with its message
     person.page.goto("/accounts/2fa/totp/activate/")  # asks for the password again first

@@ -47,6 +47,7 @@ def test_a_spanish_phone_sends_a_photo_and_hears_back_in_spanish(people):
         code="faces",
         label="Shows other people",
         sender_message="Photos may show only family members named on the visitor list.",
+        sender_message_es="Las fotos solo pueden mostrar a familiares de la lista de visitas.",
     )
     inmate = InmateFactory(facility=facility, first_name="Dana", last_name="Whitfield")
     reviewer = StaffFactory(facility=facility, facility__role=StaffMembership.Role.REVIEWER)
@@ -137,6 +138,7 @@ def test_a_spanish_phone_sends_a_photo_and_hears_back_in_spanish(people):
     photo_reject(photo=refuse, actor=staff, reason=reason)
     notices = texts_to(PHONE)[before:]
     assert len(notices) >= 2, notices
+    assert any(reason.sender_message_es in body for body in notices), notices
     for body in notices:
         if left := english_left(body):
             english[f"a notice's text: {body}"] = left

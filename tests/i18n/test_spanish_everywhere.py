@@ -107,6 +107,7 @@ def english_left(html: str) -> list[str]:
     text = " ".join(parser.chunks)
     for value in people_data():
         text = text.replace(value, " ")
+    text = re.sub(r"https?://\S+", " ", text)  # links in notices
     found = []
     # A token with an underscore or a colon is an identifier (a ledger reference such as
     # "photo_refund:2"), not a word of the interface.
