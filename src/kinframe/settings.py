@@ -380,8 +380,8 @@ KINFRAME_WEBHOOK_ALLOW_PRIVATE = env_bool("KINFRAME_WEBHOOK_ALLOW_PRIVATE", DEBU
 # Counts failed kiosk PINs and allauth's rate limits. One `kinframe serve` process shares its memory
 # cache across its threads; several web processes or hosts must share one: CACHE_URL=redis://... or db.
 CACHE_URL = env("CACHE_URL", "")
-SHARED_CACHE = CACHE_URL.startswith(("redis://", "rediss://"))
-if SHARED_CACHE:
+CACHE_IS_REDIS = CACHE_URL.startswith(("redis://", "rediss://"))
+if CACHE_IS_REDIS:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
@@ -404,7 +404,7 @@ else:
 # another gunicorn worker would live on until it expired. (A database cache would save nothing.)
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
-    if SHARED_CACHE
+    if CACHE_IS_REDIS
     else "django.contrib.sessions.backends.db"
 )
 
