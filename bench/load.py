@@ -52,16 +52,22 @@ PIN = "583920"  # passes the kiosk PIN rules
 
 
 def volumes(v: float) -> dict[str, int]:
-    """The issue's year of a state system's data, times ``v``, with floors so tiny runs still work."""
+    """The issue's year of a state system's data, times ``v``, with floors so tiny runs still work.
+
+    The lists measured for one person (sender 1's statement and photos, inmate 1's gallery) have
+    more than a full page even on the small site: a page of 10 rows against a page of 50 would
+    compare how much a page shows, not how the data's size changes its cost.
+    """
     facilities = max(1, round(200 * v))
     return {
         "facilities": facilities,
         "senders": max(20, round(100_000 * v)),
         "inmates": max(facilities * 5, round(50_000 * v)),
-        "photos": max(100, round(1_000_000 * v)),
+        "photos": max(400, round(1_000_000 * v)),
         "pending": max(5, round(100_000 * v)),  # all at facility 1
-        "gallery": max(5, round(2_000 * v)),  # delivered to inmate 1
-        "statement": max(10, round(10_000 * v)),  # ledger entries of sender 1 (half photos)
+        "gallery": max(60, round(2_000 * v)),  # delivered to inmate 1: 2.5 gallery pages
+        # ledger entries of sender 1, half of them photos: 2.4 statement pages, 3 of photos
+        "statement": max(120, round(10_000 * v)),
         "ledger": max(200, round(1_500_000 * v)),
         "views": max(50, round(1_000_000 * v)),
     }
@@ -78,26 +84,27 @@ def seed_sql(n: dict[str, int]) -> list[str]:
     return [
         "INSERT INTO facilities_agency (id, name, slug) VALUES (1, 'State DOC', 'state-doc')",
         f"""INSERT INTO facilities_facility (id, code, name, time_zone, photos_enabled, photo_price,
-              agency_id) SELECT g, 'fac' || g, 'Facility ' || g, 'America/Chicago', true, 100, 1
+              agency_id, commission_percent, review_target_minutes)
+            SELECT g, 'fac' || g, 'Facility ' || g, 'America/Chicago', true, 100, 1, 0, 240
             FROM generate_series(1, {f}) g""",
         f"""INSERT INTO facilities_rejectionreason (id, code, label, sender_message, is_active,
               position, facility_id)
             SELECT g, 'other', 'Other', 'Not allowed here', true, 1, g FROM generate_series(1, {f}) g""",
         f"""INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name,
-              email, is_staff, is_active, date_joined, phone, phone_verified)
+              email, is_staff, is_active, date_joined, phone, phone_verified, language)
             SELECT g, '!', false,
               CASE WHEN g <= {s} THEN 'fam_' || substr(md5(g::text), 1, 10) ELSE 'staff' || (g - {s}) END,
               'Sam', 'Sender' || g, 'u' || g || '@example.org', false, true,
-              now() - interval '400 days', '', false
+              now() - interval '400 days', '', false, ''
             FROM generate_series(1, {s + f}) g""",
         f"""INSERT INTO account_emailaddress (id, email, verified, "primary", user_id)
             SELECT g, 'u' || g || '@example.org', true, true, g FROM generate_series(1, {s + f}) g""",
         f"""INSERT INTO facilities_staffmembership (id, role, created_at, facility_id, user_id)
             SELECT g, 'admin', now(), g, {s} + g FROM generate_series(1, {f}) g""",
         f"""INSERT INTO facilities_inmate (id, number, first_name, last_name, status, pin_hash,
-              created_at, updated_at, agency_id, facility_id)
+              created_at, updated_at, agency_id, facility_id, pin_must_change, language)
             SELECT g, 'A' || lpad(g::text, 7, '0'), 'Pat', 'Person' || g, 'active', '!', now(), now(),
-              1, (g - 1) % {f} + 1
+              1, (g - 1) % {f} + 1, false, ''
             FROM generate_series(1, {i}) g""",
         f"""INSERT INTO connections_connection (id, status, relationship, created_at, decided_at,
               agency_id, inmate_id, sender_id)

@@ -384,7 +384,8 @@ KINFRAME_WEBHOOK_ALLOW_PRIVATE = env_bool("KINFRAME_WEBHOOK_ALLOW_PRIVATE", DEBU
 # Counts failed kiosk PINs and allauth's rate limits. One `kinframe serve` process shares its memory
 # cache across its threads; several web processes or hosts must share one: CACHE_URL=redis://... or db.
 CACHE_URL = env("CACHE_URL", "")
-if CACHE_URL.startswith(("redis://", "rediss://")):
+CACHE_IS_REDIS = CACHE_URL.startswith(("redis://", "rediss://"))
+if CACHE_IS_REDIS:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
@@ -399,6 +400,17 @@ elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be empty, 'db' or a redis:// URL")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions are read on every signed-in request. With Redis they are read from it and written through
+# to the database ("cached_db"): one query fewer per request, and a sign-out or a kiosk's flush
+# deletes the session from Redis and the database at once, for every web process. Without a shared
+# cache they stay in the database alone: in one process's memory cache a session signed out in
+# another gunicorn worker would live on until it expired. (A database cache would save nothing.)
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_IS_REDIS
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Security -------------------------------------------------------------------------------------------
 # HTTPS: behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER (or BEHIND_PROXY=1 for the usual

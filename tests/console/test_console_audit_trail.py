@@ -143,7 +143,7 @@ def test_the_page_costs_the_same_queries_however_many_events(
         photo = PhotoFactory(connection=connection_, credits=100)
         photo_approve(photo=photo, actor=as_staff(reviewer))
     client.force_login(investigator)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         _audit(client, facility)
 
 

@@ -77,6 +77,6 @@ def test_connections_query_count_does_not_grow(
             inmate=InmateFactory(facility=facility), status=Connection.Status.REQUESTED
         )
     client.force_login(reviewer)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("console:connections", args=[facility.code]))
     assert response.content.decode().count('data-testid="connection-row"') == count

@@ -218,6 +218,6 @@ def test_history_query_count_does_not_grow_with_the_photos(
         )
         photo_record_view(photo=photo, actor=as_inmate(photo.inmate))
     client.force_login(investigator)
-    with django_assert_num_queries(5):  # no count of the whole history
+    with django_assert_num_queries(4):  # no count of the whole history
         response = client.get(history_url(facility))
     assert response.content.decode().count('data-testid="history-row"') == count

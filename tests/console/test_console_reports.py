@@ -110,5 +110,5 @@ def test_the_page_costs_the_same_queries_for_a_month_or_two_years(
 ):
     client.force_login(facility_admin)
     since = (timezone.now() - timedelta(days=days)).date().isoformat()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         _report(client, facility, since=since)

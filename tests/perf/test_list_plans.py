@@ -247,3 +247,41 @@ def test_kiosk_viewer_finds_its_neighbours_by_a_range_on_the_gallery_index(inmat
             assert "COALESCE(reviewed_at, created_at) <=" in plan(sql) or (
                 "COALESCE(reviewed_at, created_at) >=" in plan(sql)
             )
+
+
+def test_kiosk_new_photos_are_looked_for_among_the_newest_deliveries_only(inmate, monkeypatch):
+    """Someone who opened most of a long history must not have all of it checked on each visit:
+    the New section reads the gallery index from the newest delivery down to the
+    ``NEW_WITHIN``-th, never the whole history."""
+    from tests.actors import as_inmate
+
+    from kinframe.kiosk import selectors
+    from kinframe.photos.services import photo_record_view
+
+    monkeypatch.setattr(selectors, "NEW_WITHIN", 3)
+    connection_ = ConnectionFactory(inmate=inmate)
+    now = timezone.now()
+    photos = [
+        DeliveredPhotoFactory(
+            connection=connection_, files=False, reviewed_at=now - timedelta(hours=10 - n)
+        )
+        for n in range(5)
+    ]  # oldest first
+    photo_record_view(photo=photos[3], actor=as_inmate(inmate))  # one of the three newest opened
+    owner = kiosk_client(inmate)
+    queries = page_queries(owner, reverse("kiosk:home"))
+    html = owner.get(reverse("kiosk:home")).content.decode()
+    new = [
+        p
+        for p in photos
+        if f'data-photo-id="{p.public_id}" class="kiosk-tile kiosk-tile-new"' in html
+    ]
+    assert new == [photos[2], photos[4]]  # the never-opened older two are not New ...
+    assert all(str(p.public_id) in html for p in photos)  # ... but still in the gallery
+    (sql,) = [q for q in queries if "photos_photoview" in q and "LIMIT" in q]
+    assert re.search(r"OFFSET 2|LIMIT 1 OFFSET", sql), sql  # the bound: the 3rd newest delivery
+    if connection.vendor == "postgresql":
+        text = plan(sql)
+        assert "photos_gallery_idx" in text, text
+        assert re.search(r"Index Cond: .*COALESCE\(reviewed_at, created_at\) >=", text), text
+        assert "Seq Scan on photos_photo" not in text, text

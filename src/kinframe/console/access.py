@@ -117,9 +117,18 @@ def console_view(
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
         def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if (elsewhere := _signed_in_staff(request)) is not None:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            # The membership here, read first: a member is staff, so the page needs no separate
+            # "is this staff at all" query (one query fewer on every console page). Anyone else
+            # passes the same checks in the same order as a page outside any facility.
+            here = None if user.is_superuser else _membership_at(user, code)
+            if here is None and not is_staff_user(user):
+                raise Http404("No such page.")
+            if (elsewhere := second_factor_redirect(request)) is not None:
                 return elsewhere
-            facility, membership = staff_facility(request, code, roles=allowed)
+            facility, membership = staff_facility(request, code, roles=allowed, membership=here)
             scoped: ConsoleRequest = request  # type: ignore[assignment]
             scoped.console = ConsoleScope(
                 facility=facility, membership=membership, actor=Actor.staff(membership)
@@ -132,13 +141,28 @@ def console_view(
     return decorator
 
 
+_UNREAD = object()
+
+
+def _membership_at(user, code: str) -> StaffMembership | None:
+    """``user``'s membership at the facility ``code``, with the facility, or None."""
+    return (
+        StaffMembership.objects.select_related("facility").filter(user=user, facility__code=code)
+    ).first()
+
+
 def staff_facility(
-    request: HttpRequest, code: str, *, roles: Iterable[str] | None = None
+    request: HttpRequest,
+    code: str,
+    *,
+    roles: Iterable[str] | None = None,
+    membership: StaffMembership | object | None = _UNREAD,
 ) -> tuple[Facility, StaffMembership]:
     """The facility named by ``code`` and the caller's membership there, or Http404.
 
     ``roles`` limits the page to those roles; a member with another role gets the same 404 as a
-    stranger. An operator gets an unsaved membership with the facility admin role.
+    stranger. An operator gets an unsaved membership with the facility admin role. ``membership``:
+    the caller's membership at ``code`` (or None) if the gate has read it already.
     """
     user = request.user
     if not user.is_authenticated:
@@ -149,9 +173,9 @@ def staff_facility(
         except Facility.DoesNotExist:
             raise Http404("No such facility.") from None
         return facility, StaffMembership(user=user, facility=facility, role=Role.ADMIN)
-    membership = (
-        StaffMembership.objects.select_related("facility").filter(user=user, facility__code=code)
-    ).first()
+    if membership is _UNREAD:
+        membership = _membership_at(user, code)
+    assert membership is None or isinstance(membership, StaffMembership)
     if membership is None or (roles is not None and membership.role not in set(roles)):
         # Not a member here, or not in a role this page allows: an agency-wide investigator may
         # still read, on the pages an investigator may open.

@@ -23,6 +23,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -395,13 +396,38 @@ def review_counts(*, facility: Facility, user) -> ReviewCounts:
     """The review page's live figures: waiting (capped), mine this shift, the oldest one's age."""
     now = timezone.now()
     pending = Photo.objects.filter(facility=facility, status=Photo.Status.PENDING_REVIEW)
-    waiting = pending.order_by()[: WAITING_COUNT_CAP + 1].count()
-    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
-    mine = Photo.objects.filter(
-        reviewed_by=user,
-        reviewed_at__gte=now - timedelta(hours=SHIFT_HOURS),
-        facility=facility,
-    ).count()
+    # One query for the three figures (the page and its heartbeat ask for them all the time). The
+    # capped count is a count over a LIMITed subquery, which the ORM writes only as a query of its
+    # own, so its SQL is taken from that query.
+    capped, capped_params = (
+        pending.order_by().values("pk")[: WAITING_COUNT_CAP + 1].query.sql_with_params()
+    )
+    mine_here = (
+        Photo.objects.filter(
+            reviewed_by=user,
+            reviewed_at__gte=now - timedelta(hours=SHIFT_HOURS),
+            facility=OuterRef("pk"),
+        )
+        .order_by()
+        .values("facility")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    waiting, oldest, mine = (
+        Facility.objects.filter(pk=facility.pk)
+        .annotate(
+            # The SQL is the ORM's own, with its parameters passed separately.
+            waiting=RawSQL(  # noqa: S611
+                f"SELECT COUNT(*) FROM ({capped}) capped",  # noqa: S608
+                capped_params,
+                IntegerField(),
+            ),
+            oldest=Subquery(pending.order_by("created_at").values("created_at")[:1]),
+            mine=Coalesce(Subquery(mine_here, output_field=IntegerField()), 0),
+        )
+        .values_list("waiting", "oldest", "mine")
+        .get()
+    )
     return ReviewCounts(
         waiting=min(waiting, WAITING_COUNT_CAP),
         waiting_capped=waiting > WAITING_COUNT_CAP,

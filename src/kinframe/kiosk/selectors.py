@@ -8,13 +8,17 @@ without a review time); the gallery shows the photos the person has not opened y
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from datetime import UTC, datetime
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from kinframe.connections.models import Connection
 from kinframe.facilities.models import Inmate
 from kinframe.keyset import newer_than, older_than
 from kinframe.photos.models import Photo, PhotoView
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _opened(inmate: Inmate) -> Exists:
@@ -40,9 +44,24 @@ def delivered_photos(*, inmate: Inmate) -> QuerySet[Photo]:
     )
 
 
+#: The gallery's New looks among this many of the newest deliveries. Someone who has opened most
+#: of a long history would otherwise have every photo they ever had checked on each visit (18 ms
+#: for 2,000 photos); bounded, a visit costs the same at any length. A photo this far back that
+#: was never opened is still in the gallery, just not marked New.
+NEW_WITHIN = 100
+
+
 def unopened_photos(*, inmate: Inmate) -> QuerySet[Photo]:
-    """``inmate``'s photos they have not opened yet, newest delivery first (the gallery's New)."""
-    return delivered_photos(inmate=inmate).exclude(_opened(inmate))
+    """``inmate``'s photos they have not opened yet among their ``NEW_WITHIN`` newest deliveries,
+    newest delivery first (the gallery's New).
+
+    The bound is the ``NEW_WITHIN``-th newest delivery time, found in the same query, so the
+    gallery index is read as a range from the newest down to it.
+    """
+    delivered = delivered_photos(inmate=inmate)
+    bound = delivered.values(at=F("delivered_at"))[NEW_WITHIN - 1 : NEW_WITHIN]
+    recent = delivered.filter(Q(delivered_at__gte=Coalesce(Subquery(bound), Value(EPOCH))))
+    return recent.exclude(_opened(inmate))
 
 
 def delivered_photo(*, inmate: Inmate, public_id) -> Photo | None:

@@ -75,7 +75,6 @@ def _lock_free_photos(
     return list(candidates.values_list("pk", flat=True)[:limit])
 
 
-@transaction.atomic
 def review_leases_acquire(
     *, facility: Facility, actor: Actor, want: int = BATCH, flag: str = ""
 ) -> list[int]:
@@ -92,6 +91,25 @@ def review_leases_acquire(
         raise LeaseError(gettext("Only a signed-in reviewer can hold photos."))
     want = max(1, min(want, MAX_HELD))
     now = timezone.now()
+    if not flag:
+        # A reload (or the grid's "next photos") while every photo held is still waiting and held
+        # for long enough that the heartbeat would not renew it yet: one read, nothing written.
+        held = list(
+            ReviewLease.objects.filter(facility=facility, reviewer=user)
+            .order_by("photo__created_at", "photo_id")
+            .values_list("photo_id", "expires_at", "photo__status")
+        )
+        renew_from = now + timedelta(seconds=RENEW_BELOW_SECONDS)
+        if len(held) >= want and all(
+            expires >= renew_from and status == Photo.Status.PENDING_REVIEW
+            for _, expires, status in held
+        ):
+            return [pk for pk, _, _ in held]
+    return _leases_acquire(facility=facility, user=user, want=want, flag=flag, now=now)
+
+
+@transaction.atomic
+def _leases_acquire(*, facility: Facility, user, want: int, flag: str, now) -> list[int]:
     expires = now + timedelta(seconds=LEASE_SECONDS)
     mine = ReviewLease.objects.filter(facility=facility, reviewer=user)
     # Leases on photos that were decided elsewhere (or withdrawn) are of no use any more.
