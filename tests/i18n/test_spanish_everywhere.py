@@ -41,7 +41,8 @@ ENGLISH = frozenset(
     are have has been not from our they their them who each every only more about please there yet
     none nothing new newer older page reviewer reviewers admin staff facility facilities person
     request requests blocked block ended end withdraw withdrawn refund refunded refunds into before
-    after minutes hours days today yesterday welcome hello open opened closed
+    after minutes hours days today yesterday welcome hello open opened closed or and of to in on
+    at by is it all any can may must for was were be if an we my
     """.split()  # noqa: SIM905 (a word list reads best as words)
 )
 #: Proper names and words both languages share, as they appear on pages.

@@ -101,7 +101,8 @@ def _send_page(
         "max_megabytes": settings.PHOTO_MAX_UPLOAD_BYTES // (1024 * 1024),
         "max_bytes": settings.PHOTO_MAX_UPLOAD_BYTES,  # for the page's checks before upload
         "max_pixels": settings.PHOTO_MAX_PIXELS,
-        "accepted_formats": ACCEPTED_FORMATS_TEXT,
+        # The same words as photos.sending's refusals, so the catalog has them ("... HEIC o GIF").
+        "accepted_formats": gettext(ACCEPTED_FORMATS_TEXT),
         "buy_credits_url": _buy_credits_url(),
         "affordable": balance // price,
         "error": error,
