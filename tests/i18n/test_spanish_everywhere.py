@@ -232,3 +232,12 @@ def test_the_detector_finds_english():
     assert english_left("<p>Tus fotos</p><button>Send the photo</button>")
     assert english_left('<input placeholder="Search by name">')
     assert not english_left("<p>Tus fotos llegaron</p><script>send the photo</script>")
+
+
+@pytest.mark.django_db
+def test_not_found_reads_in_spanish(settings):
+    settings.DEBUG = False
+    response = Client(HTTP_ACCEPT_LANGUAGE="es").get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Página no encontrada" in response.content.decode()
+    assert not english_left(response.content.decode())

@@ -158,12 +158,16 @@ def _send(request: SenderRequest, connection: Connection) -> HttpResponse:
     charged = sum(photo.price for photo in photos)
     messages.success(
         request,
-        ngettext(
-            "%(count)s photo sent, %(charged)s credits charged.",
-            "%(count)s photos sent, %(charged)s credits charged.",
-            len(photos),
-        )
-        % {"count": len(photos), "charged": charged},
+        # Two counts, each with its own plural ("1 photo sent, 1 credit charged" at a 1-credit price).
+        gettext("%(photos)s, %(credits)s.")
+        % {
+            "photos": ngettext("%(count)s photo sent", "%(count)s photos sent", len(photos))
+            % {"count": len(photos)},
+            "credits": ngettext(
+                "%(charged)s credit charged", "%(charged)s credits charged", charged
+            )
+            % {"charged": charged},
+        },
     )
     url = reverse("sender:photos")
     if _wants_json(request):
