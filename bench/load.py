@@ -486,6 +486,13 @@ def run(args: argparse.Namespace) -> None:
     if not args.reuse:
         seed(big_db, args.volume)
         seed(small_db, args.volume / 1000)
+    else:  # seeded by older code: bring the schema up to this code's (new columns, indexes)
+        for database in (big_db, small_db):
+            subprocess.run(
+                [BIN / "kinframe", "migrate", "--noinput", "-v0"],
+                env=site_env(database, {}),
+                check=True,
+            )
     print(
         f"volume {args.volume:g} (big) and {args.volume / 1000:g} (small): {volumes(args.volume)}"
     )
