@@ -241,3 +241,7 @@ def test_not_found_reads_in_spanish(settings):
     assert response.status_code == 404
     assert "Página no encontrada" in response.content.decode()
     assert not english_left(response.content.decode())
+    kiosk = Client(HTTP_ACCEPT_LANGUAGE="es").get("/kiosk/no-such-page/")
+    assert kiosk.status_code == 404
+    assert 'href="/kiosk/"' in kiosk.content.decode()
+    assert 'href="/"' not in kiosk.content.decode()  # a kiosk's 404 leads only back to the kiosk
