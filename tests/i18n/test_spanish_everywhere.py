@@ -110,15 +110,16 @@ def english_left(html: str) -> list[str]:
         text = text.replace(value, " ")
     text = re.sub(r"https?://\S+", " ", text)  # links in notices
     found = []
-    # A token with an underscore or a colon is an identifier (a ledger reference such as
-    # "photo_refund:2"), not a word of the interface.
-    for match in re.finditer(r"[A-Za-z][\w':]*", text):
-        if "_" in match.group() or ":" in match.group().rstrip(":"):
+    # A token with a digit, an underscore or an inner colon is an identifier (a photo's id
+    # "b4bf…-36be-…", a ledger reference "photo_refund:2"), not words of the interface.
+    for match in re.finditer(r"[\w'\u2019:-]+", text):
+        token = match.group().rstrip(":")
+        if any(ch.isdigit() or ch in "_:" for ch in token):
             continue
-        word = match.group().rstrip(":").lower()
-        if word in ENGLISH and word not in ALLOWED:
-            start = max(match.start() - 40, 0)
-            found.append(f"{word!r} in …{' '.join(text[start : match.end() + 40].split())}…")
+        for word in token.lower().split("-"):
+            if word in ENGLISH and word not in ALLOWED:
+                start = max(match.start() - 40, 0)
+                found.append(f"{word!r} in …{' '.join(text[start : match.end() + 40].split())}…")
     return found
 
 
@@ -232,6 +233,8 @@ def test_the_detector_finds_english():
     assert english_left("<p>Tus fotos</p><button>Send the photo</button>")
     assert english_left('<input placeholder="Search by name">')
     assert not english_left("<p>Tus fotos llegaron</p><script>send the photo</script>")
+    assert english_left("<p>Iniciar sign-in</p>")  # hyphenated words are words
+    assert not english_left("<p>Foto b4bfd15a-36be-45ea-ab1e-683d203fdc23</p>")  # ids are not
 
 
 @pytest.mark.django_db
