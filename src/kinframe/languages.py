@@ -9,6 +9,7 @@ whoever caused them.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import get_supported_language_variant
 
 
@@ -25,3 +26,16 @@ def supported_language(code: str | None) -> str | None:
 def language_of(person) -> str:
     """The language to write to ``person`` (a user or a kiosk profile) in: theirs, else the default."""
     return supported_language(getattr(person, "language", "")) or settings.LANGUAGE_CODE
+
+
+def speak(request, code: str | None) -> bool:
+    """Answer the rest of ``request`` in ``code`` if the site offers it; True if it switched.
+
+    For the choices LocaleMiddleware cannot see (an account's, a kiosk profile's), made after it
+    ran. It only activates: LocaleMiddleware activates afresh on the thread's next request.
+    """
+    chosen = supported_language(code)
+    if chosen:
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = chosen
+    return bool(chosen)

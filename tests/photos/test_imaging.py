@@ -282,6 +282,10 @@ def test_probe_pixel_limit_is_a_parameter():
     with pytest.raises(UnsupportedImage) as excinfo:
         probe_image(data, max_pixels=600 * 450 - 1)
     assert excinfo.value.code == "too_many_pixels"
+    assert excinfo.value.size == (600, 450)  # the numbers a translated refusal needs
+    import pickle
+
+    assert pickle.loads(pickle.dumps(excinfo.value)).size == (600, 450)
 
 
 # --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from PIL import Image
 from tests.actors import as_sender
 from tests.factories import ConnectionFactory, UserFactory, give_credits
@@ -154,6 +155,11 @@ def test_oversize_and_too_many_pixels_are_refused(sender, connection_, settings)
         photo_send(
             actor=as_sender(sender), connection=connection_, upload=jpeg_upload(size=(800, 600))
         )
+    with translation.override("es"), pytest.raises(UnsupportedImage) as spanish:
+        photo_send(
+            actor=as_sender(sender), connection=connection_, upload=jpeg_upload(size=(800, 600))
+        )
+    assert "demasiados píxeles (800 x 600)" in str(spanish.value)
     assert (balance_of(sender), Photo.objects.count()) == (500, 0)
 
 

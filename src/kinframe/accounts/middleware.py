@@ -2,9 +2,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
 
-from kinframe.languages import supported_language
+from kinframe.languages import speak, supported_language
 
 from .mfa import (
     ENROLMENT_ONLY_SESSION_KEY,
@@ -35,16 +34,11 @@ class AccountLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated:
-            chosen = supported_language(user.language)
+            speak(request, user.language)
         elif settings.SESSION_COOKIE_NAME in request.COOKIES:
             # Only a visitor with a session can be half-way through a sign-in; reading the session
             # of anyone else would mark every anonymous response "Vary: Cookie".
-            chosen = supported_language(request.session.get(PENDING_LOGIN_LANGUAGE_KEY))
-        else:
-            chosen = None
-        if chosen:
-            translation.activate(chosen)
-            request.LANGUAGE_CODE = chosen
+            speak(request, request.session.get(PENDING_LOGIN_LANGUAGE_KEY))
         return self.get_response(request)
 
 
@@ -57,8 +51,7 @@ def remember_login_language(request: HttpRequest, user) -> None:
     chosen = supported_language(getattr(user, "language", ""))
     if chosen:
         request.session[PENDING_LOGIN_LANGUAGE_KEY] = chosen
-        translation.activate(chosen)
-        request.LANGUAGE_CODE = chosen
+        speak(request, chosen)
 
 
 def activate_account_language_on_login(sender, request, user, **kwargs) -> None:
@@ -67,10 +60,8 @@ def activate_account_language_on_login(sender, request, user, **kwargs) -> None:
     The middleware above ran while the visitor was anonymous, so without this the "Signed in as"
     message (rendered in this request) would come in the browser's language, not the account's.
     """
-    chosen = supported_language(getattr(user, "language", ""))
-    if chosen and request is not None:
-        translation.activate(chosen)
-        request.LANGUAGE_CODE = chosen
+    if request is not None:
+        speak(request, getattr(user, "language", ""))
 
 
 class AdminSecondFactorMiddleware:

@@ -27,14 +27,8 @@ from .middleware import PENDING_LOGIN_LANGUAGE_KEY
 from .services import EnrolmentLinkError, enrolment_link_redeem, user_language_set
 
 
-def language_response(request: HttpRequest, language: str, *, fallback: str) -> HttpResponse:
-    """Back to the page the switch was on, with the language cookie set for the next visits."""
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = fallback
-    response = redirect(target)
+def remember_language(response: HttpResponse, request: HttpRequest, language: str) -> HttpResponse:
+    """Set the language cookie LocaleMiddleware reads, for the next visits of this browser."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -56,7 +50,12 @@ def language_set(request: HttpRequest) -> HttpResponse:
         user_language_set(actor=Actor.for_user(signed_in_user(request)), language=language)
     else:
         request.session.pop(PENDING_LOGIN_LANGUAGE_KEY, None)  # the switch wins over the account's
-    return language_response(request, language, fallback="/")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return remember_language(redirect(target), request, language)
 
 
 @require_http_methods(["GET"])

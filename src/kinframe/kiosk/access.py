@@ -27,7 +27,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from kinframe.audit.actors import Actor
@@ -39,7 +39,7 @@ from kinframe.devices.services import (
     kiosk_sign_out,
 )
 from kinframe.facilities.models import Inmate
-from kinframe.languages import supported_language
+from kinframe.languages import speak
 
 DEVICE_COOKIE = "kiosk_device"
 DEVICE_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
@@ -222,9 +222,8 @@ def kiosk_view(
             # TemplateResponse renders after the view returns, so render it while the zone is active.
             # The person's own language (their kiosk profile) wins over the screen's cookie, for the
             # page and for the messages stored after it (LocaleMiddleware resets it next request).
-            if inmate is not None and (language := supported_language(inmate.language)):
-                translation.activate(language)
-                request.LANGUAGE_CODE = language
+            if inmate is not None:
+                speak(request, inmate.language)
             with timezone.override(device.facility.time_zone):
                 response = view(scoped, *args, **kwargs)
                 if isinstance(response, TemplateResponse) and not response.is_rendered:

@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kinframe.accounts.views import language_response
+from kinframe.accounts.views import remember_language
 from kinframe.audit.actors import Actor
 from kinframe.connections.models import Connection
 from kinframe.connections.selectors import pending_requests_for_inmate
@@ -188,16 +189,15 @@ def language(request: KioskRequest) -> HttpResponse:
     code = supported_language(request.POST.get("language"))
     if code is None:
         return HttpResponse(gettext("Choose one of the languages offered."), status=400)
+    # Back to the kiosk page the switch was on; never anywhere else (a kiosk stays a kiosk).
+    target = request.POST.get("next", "")
+    if not target.startswith("/kiosk/"):
+        target = reverse("kiosk:home")
     person = request.kiosk.inmate
     if person is not None:
         inmate_language_set(actor=request.kiosk.person_actor, inmate=person, language=code)
-        return redirect(_safe_next(request, "kiosk:home"))
-    return language_response(request, code, fallback="/kiosk/sign-in/")
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    return target if target.startswith("/kiosk/") and not target.startswith("//") else fallback
+        return redirect(target)
+    return remember_language(redirect(target), request, code)
 
 
 @never_cache

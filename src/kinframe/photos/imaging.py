@@ -73,6 +73,7 @@ __all__ = [
     "ImageInfo",
     "ProcessedImage",
     "UnsupportedImage",
+    "megabytes",
     "perceptual_hash_distance",
     "probe_image",
     "process_image",
@@ -124,21 +125,30 @@ class UnsupportedImage(ValueError):
 
     ``code`` is a short machine-readable reason for logs and metrics: ``"empty"``,
     ``"too_large"``, ``"format"``, ``"header"``, ``"too_many_pixels"`` or ``"damaged"``.
+    ``size`` is the (width, height) a ``"too_many_pixels"`` refusal found, so a caller can word
+    the message in another language without reading this one.
     """
 
     # Which upload it was, when known; ``photos.services`` fills it in for the sender's message.
     filename: str = ""
 
-    def __init__(self, message: str, *, code: str = "format") -> None:
+    def __init__(
+        self, message: str, *, code: str = "format", size: tuple[int, int] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
+        self.size = size
 
-    def __reduce__(self) -> tuple[Any, ...]:  # keep ``code`` when pickled (task queues)
-        return (_unsupported_image, (str(self), self.code))
+    def __reduce__(
+        self,
+    ) -> tuple[Any, ...]:  # keep ``code`` and ``size`` when pickled (task queues)
+        return (_unsupported_image, (str(self), self.code, self.size))
 
 
-def _unsupported_image(message: str, code: str) -> UnsupportedImage:
-    return UnsupportedImage(message, code=code)
+def _unsupported_image(
+    message: str, code: str, size: tuple[int, int] | None = None
+) -> UnsupportedImage:
+    return UnsupportedImage(message, code=code, size=size)
 
 
 @dataclass(frozen=True)
@@ -171,7 +181,7 @@ class ProcessedImage:
 # --------------------------------------------------------------------------------------
 
 
-def _megabytes(max_bytes: int) -> str:
+def megabytes(max_bytes: int) -> str:
     mb = max_bytes / (1024 * 1024)
     return f"{mb:.0f}" if mb >= 10 or mb == int(mb) else f"{mb:.1f}"
 
@@ -179,7 +189,7 @@ def _megabytes(max_bytes: int) -> str:
 def _format_message(max_bytes: int) -> str:
     return (
         "This file is not a photo we can accept. "
-        f"Send a {ACCEPTED_FORMATS_TEXT} of at most {_megabytes(max_bytes)} MB."
+        f"Send a {ACCEPTED_FORMATS_TEXT} of at most {megabytes(max_bytes)} MB."
     )
 
 
@@ -235,13 +245,13 @@ def _probe(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageInfo:
     if not data:
         raise UnsupportedImage(
             f"This file is empty. Send a {ACCEPTED_FORMATS_TEXT} of at most "
-            f"{_megabytes(max_bytes)} MB.",
+            f"{megabytes(max_bytes)} MB.",
             code="empty",
         )
     if len(data) > max_bytes:
         raise UnsupportedImage(
             f"This file is too large. Send a {ACCEPTED_FORMATS_TEXT} of at most "
-            f"{_megabytes(max_bytes)} MB.",
+            f"{megabytes(max_bytes)} MB.",
             code="too_large",
         )
 
@@ -265,6 +275,7 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
             f"This photo has too many pixels ({width} x {height}). "
             f"Send a photo of at most {max_pixels / 1_000_000:g} megapixels.",
             code="too_many_pixels",
+            size=(width, height),
         )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Sequence
 from functools import partial
 
@@ -29,7 +28,7 @@ from kinframe.restrictions.watch import watchlist_flag_photos
 
 from .errors import PhotoSendError, PhotoStorageUnavailable
 from .files import delete_file
-from .imaging import UnsupportedImage, _megabytes, probe_image
+from .imaging import UnsupportedImage, megabytes, probe_image
 from .models import Photo
 from .processing import queue_processing, requeue_backstop
 
@@ -108,17 +107,15 @@ def _in_sender_words(exc: UnsupportedImage, *, max_bytes: int) -> str:
     speaks English; its codes say which message it was."""
     words = {
         "formats": gettext("JPEG, PNG, WebP, HEIC or GIF"),
-        "size": _megabytes(max_bytes),
+        "size": megabytes(max_bytes),
         "megapixels": f"{settings.PHOTO_MAX_PIXELS / 1_000_000:g}",
     }
-    if exc.code == "too_many_pixels":
-        found = re.search(r"\((\d+) x (\d+)\)", str(exc))
-        if not found:
-            return str(exc)
+    if exc.code == "too_many_pixels" and exc.size is not None:
+        width, height = exc.size
         return gettext(
             "This photo has too many pixels (%(width)s x %(height)s). "
             "Send a photo of at most %(megapixels)s megapixels."
-        ) % {**words, "width": found[1], "height": found[2]}
+        ) % {**words, "width": width, "height": height}
     message = {
         "empty": gettext("This file is empty. Send a %(formats)s of at most %(size)s MB."),
         "too_large": gettext("This file is too large. Send a %(formats)s of at most %(size)s MB."),
